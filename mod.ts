@@ -1,0 +1,2 @@
+// Public API of the toolkit: re-exports only.
+export {};
