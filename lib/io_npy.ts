@@ -288,7 +288,9 @@ export function parseNpyHeader(bytes: Uint8Array, source = "input"): NpyHeader {
   } catch {
     fail(source, "corrupt .npy header: it is not valid UTF-8");
   }
-  const dict = parsePyLiteral(text.replace(/[\s\x00]+$/, ""), source);
+  let end = text.length; // numpy pads with spaces and a newline; some writers pad with NULs
+  while (end > 0 && (text.charCodeAt(end - 1) <= 32)) end--;
+  const dict = parsePyLiteral(text.slice(0, end), source);
   if (typeof dict !== "object" || Array.isArray(dict)) {
     fail(source, "corrupt .npy header: expected a dictionary literal");
   }
