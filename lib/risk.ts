@@ -63,6 +63,8 @@ export interface CellRisk {
   compiledFreezeBatch: number | null;
   /** 1-based batch after which an int32 count (Keras 3.8+ on JAX/torch/numpy) wraps, or null. */
   int32WrapBatch: number | null;
+  /** 1-based batch after which the exact count passes 2^24 (eager rounding can start), or null. */
+  eagerFirstRiskBatch: number | null;
 }
 
 /** The result of {@linkcode float32Risk}. */
@@ -73,8 +75,15 @@ export interface RiskReport {
   pixelsPerBatch: number;
   /** Total pixels. */
   pixels: number;
-  /** Whether float32 counting loses counts under the model, eager evaluation. */
+  /**
+   * Whether eager float32 counting can lose counts: a batch can saturate a cell, or a cell's
+   * total passes 2^24, from where each batch addition is rounded unless the batch count happens
+   * to be a multiple of the float32 spacing (the model's identical images can hide this, so
+   * this flag does not rely on the simulated error).
+   */
   eagerLoses: boolean;
+  /** 1-based batch after which some cell's eager total first passes 2^24, or null. */
+  eagerFirstRiskBatch: number | null;
   /** Whether float32 counting loses counts under the model, compiled (XLA) loop. */
   compiledLoses: boolean;
   /** Whether one batch can put more than 2^24 pixels into one cell (pixelsPerBatch > 2^24). */
@@ -94,7 +103,11 @@ export interface RiskReport {
   int32WrapBatch: number | null;
   /** Simulated diagonal cells, one per class with a non-zero share. */
   cells: CellRisk[];
-  /** Largest |eager - exact| over the cells under the model. */
+  /**
+   * Largest |eager - exact| over the cells under the model (identical images: batch counts
+   * are often multiples of the float32 spacing, so real data usually loses more, up to
+   * `eagerWorstCase`).
+   */
   eagerError: number;
   /** Largest |compiled - exact| over the cells under the model. */
   compiledError: number;
@@ -146,9 +159,11 @@ export function simulateFloat32Cell(counts: readonly number[]): {
   eagerFirstLossBatch: number | null;
   compiledFreezeBatch: number | null;
   int32WrapBatch: number | null;
+  eagerFirstRiskBatch: number | null;
 } {
   let exact = 0, eager = 0, compiled = 0;
   let eagerFirst: number | null = null, freeze: number | null = null, wrap: number | null = null;
+  let risk: number | null = null;
   for (let k = 0; k < counts.length; k++) {
     const n = counts[k];
     exact += n;
@@ -157,6 +172,7 @@ export function simulateFloat32Cell(counts: readonly number[]): {
     if (eagerFirst === null && eager !== exact) eagerFirst = k + 1;
     if (freeze === null && exact >= FLOAT32_EXACT_LIMIT) freeze = k + 1;
     if (wrap === null && exact > INT32_MAX) wrap = k + 1;
+    if (risk === null && (exact > FLOAT32_EXACT_LIMIT || n > FLOAT32_EXACT_LIMIT)) risk = k + 1;
   }
   return {
     exact,
@@ -165,6 +181,7 @@ export function simulateFloat32Cell(counts: readonly number[]): {
     eagerFirstLossBatch: eagerFirst,
     compiledFreezeBatch: freeze,
     int32WrapBatch: wrap,
+    eagerFirstRiskBatch: risk,
   };
 }
 
@@ -250,7 +267,8 @@ export function float32Risk(input: RiskInput): RiskReport {
     numBatches,
     pixelsPerBatch,
     pixels,
-    eagerLoses: eagerError > 0,
+    eagerLoses: worst > 0,
+    eagerFirstRiskBatch: first((c) => c.eagerFirstRiskBatch),
     compiledLoses: compiledError > 0,
     withinBatchSaturationPossible: pixelsPerBatch > FLOAT32_EXACT_LIMIT,
     safeBatchSize: Math.floor(FLOAT32_EXACT_LIMIT / imagePixels),
