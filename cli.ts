@@ -22,7 +22,7 @@ import {
   toLabelArray,
 } from "./lib/audit.ts";
 import { compare, type Comparison } from "./lib/compare.ts";
-import { ConfusionMatrix } from "./lib/confusion_matrix.ts";
+import type { ConfusionMatrix } from "./lib/confusion_matrix.ts";
 import { demoDataset } from "./lib/demo_dataset.ts";
 import { DEFINITION_GRAMMAR, explain, type Explanation } from "./lib/explain.ts";
 import { decodeNpy, encodeNpy, type NpyData, NpyFile, NpyFormatError } from "./lib/io_npy.ts";
@@ -743,19 +743,19 @@ function comparisonOutput(
   input: Record<string, unknown>,
   saved?: SavedMatrixReport,
 ): Rendered {
-  const definitions: Record<string, unknown> = {};
   const values: Record<string, number | null> = {};
-  for (const d of c.definitions) {
-    const v = Number.isNaN(d.value) ? null : d.value;
-    values[d.name] = v;
-    definitions[d.name] = {
-      value: v,
+  const definitions = c.definitions.map((d) => {
+    const value = Number.isNaN(d.value) ? null : d.value;
+    values[d.name] = value;
+    return {
+      name: d.name,
+      value,
       options: d.options,
       formula: d.formula,
       why: d.why,
       usedBy: d.usedBy,
     };
-  }
+  });
   const json: Record<string, unknown> = {
     command: "compare",
     input,
