@@ -104,6 +104,10 @@ Example:
 
 What Keras MeanIoU would report: needs the Keras emulation (lib/keras.ts), which is not part of
 this build. Use 'compare' for the exact values and 'risk' for float32 count loss.
+
+Example (exact values and float32 risk instead):
+  deno task cli compare --true gt/ --pred pred/ --classes 21
+  deno task cli risk --images 500 --image-size 512x512 --batch-size 8 --classes 21
 `,
   explain: `Usage: deno task cli explain A B --true PATH --pred PATH [FLAGS]
 
@@ -237,7 +241,19 @@ interface Source {
   close(): void;
 }
 
-const WHOLE_FILE_LIMIT = 64 * 1024 * 1024;
+/** Files up to this size are read whole; bigger (N, ...) stacks are streamed image by image. */
+const WHOLE_FILE_LIMIT = (() => {
+  try {
+    // for tests of the streaming path; read only when --allow-env grants it (never prompts)
+    const variable = "SEGMETRICS_WHOLE_FILE_LIMIT";
+    if (Deno.permissions.querySync({ name: "env", variable }).state !== "granted") {
+      return 64 * 1024 * 1024;
+    }
+    const v = Deno.env.get(variable);
+    if (v !== undefined && /^[0-9]+$/.test(v)) return Number(v);
+  } catch { /* no env permission */ }
+  return 64 * 1024 * 1024;
+})();
 
 async function openSource(path: string, scoresAxis: number | undefined): Promise<Source> {
   const lower = path.toLowerCase();
@@ -551,7 +567,8 @@ async function* images(
               source: p.count > 1 ? `${p.path} (image ${i})` : p.path,
             });
           } catch (e) {
-            throw new InputError((e as Error).message);
+            const where = p.count > 1 ? ` (image ${i})` : "";
+            throw new InputError(`${p.path}${where}: ${(e as Error).message}`);
           }
           yPred = r.data;
           predShape = r.shape;
