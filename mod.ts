@@ -16,3 +16,6 @@ export * from "./lib/demo_dataset.ts";
 export * from "./lib/argmax.ts";
 export * from "./lib/io_npy.ts";
 export * from "./lib/io_png.ts";
+export * from "./lib/audit.ts";
+export * from "./lib/explain.ts";
+export * from "./lib/risk.ts";
