@@ -13,3 +13,4 @@ export * from "./lib/dice.ts";
 export * from "./lib/accuracy.ts";
 export * from "./lib/compare.ts";
 export * from "./lib/demo_dataset.ts";
+export * as keras from "./lib/keras.ts";
