@@ -19,3 +19,5 @@ export * from "./lib/io_png.ts";
 export * from "./lib/audit.ts";
 export * from "./lib/explain.ts";
 export * from "./lib/risk.ts";
+export * from "./lib/keras_audit.ts";
+export * as keras from "./lib/keras.ts";

@@ -1035,7 +1035,8 @@ export class BinaryIoU extends IoU {
  * const yTrue = [[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]];
  * const yPred = [[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1], [0.1, 0.4, 0.5]];
  * m.updateState(yTrue, yPred);
- * assert.equal(m.result(), Math.fround(0.33333334));
+ * // argmax: true [2, 0, 1, 0], pred [2, 2, 0, 2]; IoU(0) = 0 / 3, IoU(2) = 1 / 3
+ * assert.equal(m.result(), Math.fround(Math.fround(1 / 3) / 2));
  * ```
  */
 export class OneHotIoU extends IoU {
@@ -1056,7 +1057,8 @@ export class OneHotIoU extends IoU {
  * const yTrue = [[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]];
  * const yPred = [[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1], [0.1, 0.4, 0.5]];
  * m.updateState(yTrue, yPred);
- * assert.equal(m.result(), Math.fround(0.5 / 3));
+ * // IoU(0) = 0 / 3, IoU(1) = 0 / 1, IoU(2) = 1 / 3: the mean is (1 / 3) / 3
+ * assert.equal(m.result(), Math.fround(Math.fround(1 / 3) / 3));
  * ```
  */
 export class OneHotMeanIoU extends MeanIoU {
