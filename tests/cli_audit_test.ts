@@ -542,9 +542,10 @@ Deno.test("cli: bad input exits 2 with a message naming the file (and pixel), no
       "--pred",
       `${dir}/t.npy`,
       "--keras",
-      "3.7",
+      "9.9",
     ]);
     assert.equal(keras.code, 2);
+    assert.match(keras.stderr, /--keras.*9\.9/);
   });
 });
 
@@ -623,5 +624,136 @@ Deno.test("cli: --help for every command has an example; no progress output when
           : /^\| definition \| value \| why \|/m,
       );
     }
+  });
+});
+
+Deno.test("cli keras/compare --keras: tf.keras 2.15 equals a float32 computation by hand", async () => {
+  await withDir(async (dir) => {
+    const images = makeImages(3, 4, 6, 21);
+    await Deno.writeFile(`${dir}/t.npy`, npy("|u1", [3, 4, 6], images.flatMap((i) => i.yTrue)));
+    await Deno.writeFile(`${dir}/p.npy`, npy("|u1", [3, 4, 6], images.flatMap((i) => i.yPred)));
+    const base = [
+      "--true",
+      `${dir}/t.npy`,
+      "--pred",
+      `${dir}/p.npy`,
+      "--classes",
+      "5",
+      "--ignore",
+      "255",
+    ];
+    const r = await json(["keras", ...base, "--keras", "2.15,3.15", "--batch-size", "2"]);
+    const m = refMatrix(images, 5, [255]);
+    assert.deepEqual(r.confusionMatrix, m);
+    // tf.keras 2.15 result(): float32 per-class tp/den (den = row + col - tp), classes with
+    // den = 0 left out, the sum over 5 (< 8) classes sequential in float32, / number valid
+    const f = Math.fround;
+    let sum = 0, valid = 0;
+    for (let c = 0; c < 5; c++) {
+      const row = m[c].reduce((a, b) => a + b, 0);
+      const col = m.reduce((a, rr) => a + rr[c], 0);
+      const den = row + col - m[c][c];
+      if (den === 0) continue;
+      valid++;
+      sum = f(sum + f(m[c][c] / den));
+    }
+    const k215 = r.keras.find((k: { version: string }) => k.version === "2.15.0");
+    assert.equal(k215.value, f(sum / valid));
+    assert.deepEqual(k215.totalCm, m);
+    assert.equal(k215.batches, 2); // 3 images at batch size 2
+    assert.equal(k215.epsilonPart, 0);
+    const k315 = r.keras.find((k: { version: string }) => k.version === "3.15.0");
+    assert.equal(k315.stateDtype, "int64");
+    assert.ok(k315.epsilonPart < 0);
+    // compare --keras adds the same values by name
+    const c = await json(["compare", ...base, "--keras", "2.15", "--batch-size", "2"]);
+    assert.equal(c.values["keras-2.15.0-tensorflow"], k215.value);
+    assert.equal(c.keras.length, 1);
+    // explain dataset -> keras-3.15: the epsilon step is Σ tp / (den + 1e-7) over valid classes
+    const e = await json(["explain", "dataset", "keras-3.15", ...base, "--batch-size", "2"]);
+    assert.deepEqual(e.steps.map((s: { option: string }) => s.option), ["epsilon", "keras"]);
+    let eps = 0, n = 0;
+    for (let cc = 0; cc < 5; cc++) {
+      const row = m[cc].reduce((a, b) => a + b, 0);
+      const col = m.reduce((a, rr) => a + rr[cc], 0);
+      const den = row + col - m[cc][cc];
+      if (den === 0) continue;
+      n++;
+      eps += m[cc][cc] / (den + 1e-7);
+    }
+    close(e.steps[0].value, eps / n, "epsilon step");
+    assert.equal(e.to.value, k315.value);
+    // Keras takes one ignore label; bad versions and modes are usage errors before any reading
+    for (
+      const [args, re] of [
+        [["--ignore", "255,254"], /one --ignore label/],
+        [["--keras", "1.0"], /version/],
+        [["--keras", "3.7", "--backend", "numpy", "--compiled"], /compiled/],
+        [["--keras", "3.7", "--backend", "mlx"], /backend/],
+      ] as [string[], RegExp][]
+    ) {
+      const bad = await cli([
+        "keras",
+        "--true",
+        `${dir}/t.npy`,
+        "--pred",
+        `${dir}/p.npy`,
+        "--classes",
+        "5",
+        ...args,
+      ]);
+      assert.equal(bad.code, 2, args.join(" "));
+      assert.match(bad.stderr, re);
+    }
+  });
+});
+
+Deno.test("cli keras --compiled: a float32 cell freezes at 2^24 (Keras 3.7) and stays exact in 3.8", async () => {
+  await withDir(async (dir) => {
+    // 65 all-zero images of 512x512: 17039360 pixels in cell (0, 0); batch 64 holds exactly 2^24
+    const n = 65 * 512 * 512;
+    const header = "{'descr': '|u1', 'fortran_order': False, 'shape': (65, 512, 512), }";
+    const h = header.padEnd(128 - 10 - 1, " ") + "\n";
+    const bytes = new Uint8Array(10 + h.length + n);
+    bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, h.length, 0]);
+    bytes.set(new TextEncoder().encode(h), 10);
+    await Deno.writeFile(`${dir}/zeros.npy`, bytes);
+    const r = await json([
+      "keras",
+      "--true",
+      `${dir}/zeros.npy`,
+      "--pred",
+      `${dir}/zeros.npy`,
+      "--classes",
+      "2",
+      "--keras",
+      "3.7,3.8",
+      "--compiled",
+      "--batch-size",
+      "64",
+    ]);
+    const by = Object.fromEntries(r.keras.map((k: { name: string }) => [k.name, k]));
+    assert.equal(r.confusionMatrix[0][0], n);
+    // eager: batch 1 = 2^24, then f32(2^24 + 262144) is exact (a multiple of 2)
+    assert.equal(by["keras-3.7.0-tensorflow"].totalCm[0][0], n);
+    // compiled: min(total + n, 2^24) batch after batch
+    assert.equal(by["keras-3.7.0-tensorflow-xla"].totalCm[0][0], 16777216);
+    assert.equal(by["keras-3.7.0-tensorflow-xla"].lostPixels, n - 16777216);
+    assert.equal(by["keras-3.8.0-tensorflow-xla"].totalCm[0][0], n);
+    // one batch of all 65 images saturates inside the batch, eager too
+    const one = await json([
+      "keras",
+      "--true",
+      `${dir}/zeros.npy`,
+      "--pred",
+      `${dir}/zeros.npy`,
+      "--classes",
+      "2",
+      "--keras",
+      "3.7",
+      "--batch-size",
+      "65",
+    ]);
+    assert.equal(one.keras[0].totalCm[0][0], 16777216);
   });
 });
