@@ -492,40 +492,48 @@ function labelError(
   return new InputError(`${pair.truePath} / ${pair.predPath}${where}: ${message}`);
 }
 
+/** A progress bar on stderr, drawn only when stderr is a terminal. */
 interface Progress {
+  /** Sets the total and its unit ("files", or "images" for one stacked file). */
+  start(total: number, unit: string): void;
   tick(done: number): void;
   end(): void;
 }
 
-function progress(total: number, quiet: boolean): Progress {
+function progress(quiet: boolean): Progress {
   let enabled = false;
   try {
-    enabled = !quiet && Deno.stderr.isTerminal() && total > 1;
+    enabled = !quiet && Deno.stderr.isTerminal();
   } catch {
     enabled = false;
   }
-  if (!enabled) return { tick() {}, end() {} };
+  if (!enabled) return { start() {}, tick() {}, end() {} };
   const encoder = new TextEncoder();
-  let last = 0;
+  let last = 0, total = 0, unit = "files", drawn = false;
   const draw = (done: number) => {
     const width = 30;
     const filled = Math.round((done / total) * width);
+    drawn = true;
     Deno.stderr.writeSync(
       encoder.encode(
-        `\r[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${total} files`,
+        `\r[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${total} ${unit}`,
       ),
     );
   };
   return {
+    start(n, u) {
+      total = n;
+      unit = u;
+    },
     tick(done) {
       const now = Date.now();
-      if (now - last > 100 || done === total) {
+      if (total > 1 && (now - last > 100 || done === total)) {
         last = now;
         draw(done);
       }
     },
     end() {
-      Deno.stderr.writeSync(encoder.encode("\r" + " ".repeat(60) + "\r"));
+      if (drawn) Deno.stderr.writeSync(encoder.encode("\r" + " ".repeat(60) + "\r"));
     },
   };
 }
@@ -564,6 +572,7 @@ async function* images(
   }
 > {
   let done = 0;
+  if (pairs.length > 1) bar.start(pairs.length, "files");
   for (const pair of pairs) {
     const t = await openInput(pair.truePath, undefined);
     let p: Source;
@@ -580,6 +589,7 @@ async function* images(
             `${pair.predPath} (${p.count})`,
         );
       }
+      if (pairs.length === 1) bar.start(t.count, "images");
       for (let i = 0; i < t.count; i++) {
         const yTrue = toLabelArray(await t.read(i) as NpyData);
         let yPred: LabelArray;
@@ -609,12 +619,13 @@ async function* images(
           );
         }
         yield { pair, index: i, count: t.count, yTrue, yPred, shape: t.shape };
+        if (pairs.length === 1) bar.tick(i + 1);
       }
     } finally {
       t.close();
       p.close();
     }
-    bar.tick(++done);
+    if (pairs.length > 1) bar.tick(++done);
   }
 }
 
@@ -642,7 +653,7 @@ async function countMasks(truePath: string, predPath: string, o: CountOptions): 
     // a first pass for the largest label (scores: the class axis gives it)
     let max = 1;
     const ignored = new Set(o.ignore);
-    for await (const { yTrue, yPred } of images(pairs, o.axis, progress(0, true))) {
+    for await (const { yTrue, yPred } of images(pairs, o.axis, progress(true))) {
       for (let k = 0; k < yTrue.length; k++) {
         const v = yTrue[k];
         if (v > max && !ignored.has(v)) max = v;
@@ -665,7 +676,7 @@ async function countMasks(truePath: string, predPath: string, o: CountOptions): 
     throw new InputError((e as Error).message);
   }
   const keras = o.keras?.(numClasses);
-  const bar = progress(pairs.length, o.quiet);
+  const bar = progress(o.quiet);
   try {
     for await (const img of images(pairs, o.axis, bar)) {
       try {
@@ -1394,19 +1405,32 @@ function runRisk(v: Flags): { rendered: Rendered } {
   };
 }
 
-function runDemo(v: Flags): { rendered: Rendered } {
+function runDemo(v: Flags): { rendered: Rendered; cm?: ConfusionMatrix } {
   const demo = demoDataset();
   const stats = new SegmentationStats(demo.numClasses, { ignoreIndex: demo.ignoreIndex });
-  for (const image of demo.images) stats.addImage(image.yTrue, image.yPred);
   const batchSizes = intList("batch-size", v["batch-size"], 1) ?? [8, 32];
+  const specs = kerasSpecs(v, "3.7,3.15");
+  const keras = specs.length === 0 ? undefined : new KerasAudit(demo.numClasses, specs, {
+    batchSize: batchSizes[0],
+    ignoreClass: demo.ignoreIndex,
+  });
+  for (const image of demo.images) {
+    stats.addImage(image.yTrue, image.yPred);
+    keras?.addImage(image.yTrue, image.yPred);
+  }
   const c = compare(stats, { batchSizes });
   return {
-    rendered: comparisonOutput(c, {
-      demo: true,
-      numClasses: demo.numClasses,
-      ignore: [demo.ignoreIndex],
-      batchSizes,
-    }),
+    rendered: comparisonOutput(
+      c,
+      {
+        demo: true,
+        numClasses: demo.numClasses,
+        ignore: [demo.ignoreIndex],
+        batchSizes,
+      },
+      undefined,
+      keras?.finish(stats.confusionMatrix) ?? [],
+    ),
   };
 }
 
