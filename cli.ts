@@ -27,7 +27,12 @@ import { demoDataset } from "./lib/demo_dataset.ts";
 import { DEFINITION_GRAMMAR, explain, type Explanation } from "./lib/explain.ts";
 import { decodeNpy, encodeNpy, type NpyData, NpyFile, NpyFormatError } from "./lib/io_npy.ts";
 import { decodePngMask, PngMaskError } from "./lib/io_png.ts";
-import { KerasAudit, type KerasRun, type KerasSpec } from "./lib/keras_audit.ts";
+import {
+  KerasAudit,
+  kerasResultOnMatrix,
+  type KerasRun,
+  type KerasSpec,
+} from "./lib/keras_audit.ts";
 import type { KerasBackend } from "./lib/keras_version.ts";
 import type { LabelArray } from "./lib/labels.ts";
 import { meanIoU } from "./lib/mean_iou.ts";
@@ -796,7 +801,7 @@ function nanToNull(xs: number[]): (number | null)[] {
 function comparisonOutput(
   c: Comparison,
   input: Record<string, unknown>,
-  saved?: SavedMatrixReport,
+  saved?: SavedMatrixReport & { kerasResults: ReturnType<typeof kerasResultOnMatrix>[] },
   keras: KerasRun[] = [],
 ): Rendered {
   const values: Record<string, number | null> = {};
@@ -844,6 +849,13 @@ function comparisonOutput(
   if (saved) {
     footer.push("", `saved matrix (${saved.dtype}): ${saved.verdict}`);
     for (const f of saved.findings) footer.push(`- ${f}`);
+    for (const k of saved.kerasResults) {
+      footer.push(
+        `- Keras ${k.version} (${k.backend}) result() with this total_cm: ${
+          k.value === null ? `raises ${k.error}` : num(k.value, 8)
+        }`,
+      );
+    }
   }
   return {
     json,
@@ -995,8 +1007,20 @@ async function runCompare(v: Flags): Promise<{ rendered: Rendered; cm?: Confusio
       throw new InputError(`${v.cm}: ${(e as Error).message}`);
     }
     const c = compare(cm);
+    // what Keras's result() gives on this state: the generations whose total_cm has this dtype
+    const versions = saved.dtype === "float32"
+      ? ["2.15", "3.7"]
+      : saved.dtype.startsWith("int") || saved.dtype.startsWith("uint")
+      ? ["3.15"]
+      : ["3.7", "3.15"];
+    const kerasResults = report.integerCounts || saved.dtype === "float32"
+      ? versions.map((ver) => kerasResultOnMatrix(saved.counts, saved.numClasses, ver))
+      : [];
     return {
-      rendered: comparisonOutput(c, { cm: v.cm, dtype: saved.dtype }, report),
+      rendered: comparisonOutput(c, { cm: v.cm, dtype: saved.dtype }, {
+        ...report,
+        kerasResults,
+      }),
       cm,
     };
   }

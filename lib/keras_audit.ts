@@ -234,3 +234,58 @@ function concat(parts: LabelArray[]): LabelArray {
   }
   return out;
 }
+
+/**
+ * What Keras `MeanIoU.result()` returns when its `total_cm` holds `counts`: the matrix is loaded
+ * into the emulation by one `update_state` with one pair per cell weighted by the cell's value
+ * (each cell gets exactly one addition, so a float32 or integer state holds the values as
+ * stored). Use it to check a saved `total_cm` against the value Keras logged.
+ *
+ * @param counts row-major C x C cells (finite, >= 0)
+ * @param numClasses C
+ * @param version Keras version, e.g. `"3.7"`
+ * @param backend backend (default `"tensorflow"`)
+ * @returns `result()`, or the exception text where that Keras raises
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { kerasResultOnMatrix } from "./keras_audit.ts";
+ * // tf.keras 2.15 (no epsilon): IoU 2/3 and 1/2 -> mean in float32
+ * const r = kerasResultOnMatrix([2, 1, 0, 1], 2, "2.15");
+ * const f = Math.fround;
+ * assert.equal(r.value, f(f(f(2 / 3) + f(1 / 2)) / 2));
+ * ```
+ */
+export function kerasResultOnMatrix(
+  counts: ArrayLike<number>,
+  numClasses: number,
+  version: string,
+  backend: KerasBackend = "tensorflow",
+): { version: string; backend: KerasBackend; value: number | null; error: string | null } {
+  const C = numClasses;
+  const m = new MeanIoU({ numClasses: C, version, backend });
+  const t = new Int32Array(C * C), p = new Int32Array(C * C);
+  let ints = true;
+  for (let k = 0; k < C * C; k++) {
+    t[k] = Math.floor(k / C);
+    p[k] = k % C;
+    const v = counts[k];
+    if (!(v >= 0 && v < Infinity)) {
+      throw new RangeError(`Expected cells >= 0 and finite, but found ${v} at cell ${k}`);
+    }
+    if (!Number.isInteger(v) || v > 2147483647) ints = false;
+  }
+  const w = m.stateDtype.startsWith("int") && ints
+    ? Int32Array.from(counts)
+    : m.stateDtype === "float32"
+    ? Float32Array.from(counts)
+    : Float64Array.from(counts);
+  try {
+    m.updateState(t, p, w);
+    return { version: m.profile.version, backend: m.backend, value: m.result(), error: null };
+  } catch (e) {
+    if (!(e instanceof KerasError)) throw e;
+    return { version: m.profile.version, backend: m.backend, value: null, error: e.kerasError };
+  }
+}

@@ -288,6 +288,19 @@ Deno.test("cli compare --cm: saved matrices, float32 damage signs, and --save-cm
     const i0 = 16777216 / (16777216 + 15), i1 = 33554436 / (33554436 + 15);
     close(r.values.dataset, (i0 + i1) / 2, "dataset from saved matrix");
     assert.equal(r.perClassIoU[2], null);
+    // Keras 3.7 result() on this float32 total_cm, by the recipe of the research notes (8.2):
+    // float32 sums, den = (col + row) - tp, iou = tp / (den + eps), mean over den > 1e-9
+    const f = Math.fround, m = [[16777216, 10, 0], [5, 33554436, 0], [0, 0, 0]];
+    let sum = 0, nv = 0;
+    for (let k = 0; k < 3; k++) {
+      const col = f(f(m[0][k] + m[1][k]) + m[2][k]);
+      const row = f(f(m[k][0] + m[k][1]) + m[k][2]);
+      const den = f(f(col + row) - m[k][k]);
+      if (den > f(1e-9)) nv++;
+      sum = f(sum + f(m[k][k] / f(den + f(1e-7))));
+    }
+    const k37 = r.savedMatrix.kerasResults.find((k: { version: string }) => k.version === "3.7.0");
+    assert.equal(k37.value, f(sum / f(nv + f(1e-7))));
     // JSON nested arrays, with an odd count above 2^24: not float32, so exact
     await Deno.writeTextFile(`${dir}/cm.json`, JSON.stringify([[16777217, 1], [2, 3]]));
     const j = await json(["compare", "--cm", `${dir}/cm.json`]);
