@@ -511,9 +511,17 @@ function labelError(
   if (m) {
     const file = m[1] === "yTrue" ? pair.truePath : pair.predPath;
     const what = m[1] === "yTrue" ? "true labels" : "predicted labels";
-    const hint = m[1] === "yPred" && /integer/.test(m[2]) ? "; for class scores pass --axis" : "";
+    const body = m[2].replace(/^values /, "");
+    const found = /but found (-?[0-9]+)$/.exec(body);
+    const hint = m[1] === "yPred" && /integer/.test(body)
+      ? "; for class scores pass --axis"
+      : m[1] === "yTrue" && found
+      ? `; pass --ignore ${found[1]} if it marks pixels to leave out, or --classes`
+      : m[1] === "yPred" && found
+      ? "; pass --classes, or --out-of-range drop|miss"
+      : "";
     return new InputError(
-      `${file}${where}: Expected ${what} ${m[2]} at ${pixelPosition(Number(m[3]), shape)}${
+      `${file}${where}: Expected ${what} ${body} at ${pixelPosition(Number(m[3]), shape)}${
         m[4]
       }${hint}`,
     );
@@ -1567,7 +1575,8 @@ export async function main(args: string[]): Promise<number> {
     if (values.out !== undefined) {
       await writeAtomic(values.out, new TextEncoder().encode(text));
     } else {
-      await Deno.stdout.write(new TextEncoder().encode(text));
+      const bytes = new TextEncoder().encode(text);
+      for (let o = 0; o < bytes.length;) o += await Deno.stdout.write(bytes.subarray(o));
     }
     return 0;
   } catch (error) {
