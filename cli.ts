@@ -64,7 +64,7 @@ const COMMON = `Input flags:
   --out-of-range P     error (default) | drop | miss: labels outside [0, N) that are not ignored
   --axis K             predictions are scores: argmax over axis K of each .npy prediction
                        (axis of the whole file, e.g. -1 for (N, H, W, C), 1 for (N, C, H, W));
-                       ties go to the first maximum, as in Keras
+                       ties go to the first maximum, as in Keras; PNG files stay labels
   --batch-size B[,B]   batch size(s) for per-batch definitions and Keras (default 8)
 Output flags:
   --format F           table (default) | json | csv | markdown
@@ -284,9 +284,7 @@ const WHOLE_FILE_LIMIT = (() => {
 async function openSource(path: string, scoresAxis: number | undefined): Promise<Source> {
   const lower = path.toLowerCase();
   if (lower.endsWith(".png")) {
-    if (scoresAxis !== undefined) {
-      throw new InputError(`${path}: --axis needs class scores in a .npy file, not a PNG mask`);
-    }
+    // a PNG always holds labels: --axis applies to .npy scores only
     const mask = decodePngMask(await readFile(path), path);
     return {
       path,
