@@ -21,6 +21,7 @@ import {
   FLOAT32_COUNT_LIMIT,
   sumInOrder,
   type SummationOrder,
+  sumTorchColumn,
   VALID_THRESHOLD_F32,
   wrapInt32,
 } from "./keras_float32.ts";
@@ -281,13 +282,16 @@ export class IoU {
       ? (this.compiled ? "sequential" : "tf-8-lane")
       : this.backend === "jax" && this.compiled
       ? "xla-16-lane"
+      : this.backend === "torch"
+      ? "torch-cascade"
       : "sequential";
     const k = this.targetClassIds.length;
     if (
-      (this.backend === "torch" && k >= 8) ||
+      (this.backend === "torch" && k >= 8 && !p.zeroesInvalidIoU) ||
       (this.compiled && this.backend === "tensorflow" && k >= 8 && className.endsWith("MeanIoU") &&
         !this.stateDtype.startsWith("float")) ||
       (this.compiled && this.backend === "jax" && k > 16) ||
+      (this.compiled && k >= 8 && !p.zeroesInvalidIoU) || // XLA orders observed on 3.15.1 only
       (!this.compiled && this.backend === "tensorflow" && k >= 64) ||
       (!this.compiled && this.backend === "jax" && k > 32)
     ) {
@@ -794,9 +798,12 @@ export class IoU {
       const round = state === "float32" ? f32 : (x: number) => x;
       for (let i = 0; i < C; i++) row[i] = sumInOrder(cm, this.#order, round, i * C, C);
       for (let j = 0; j < C; j++) {
-        let s = 0;
-        for (let i = 0; i < C; i++) s = round(s + cm[i * C + j]);
-        col[j] = s;
+        if (this.backend === "torch") col[j] = sumTorchColumn(cm, j, C, C, round);
+        else {
+          let s = 0;
+          for (let i = 0; i < C; i++) s = round(s + cm[i * C + j]);
+          col[j] = s;
+        }
       }
     } else {
       for (let i = 0; i < C; i++) {
