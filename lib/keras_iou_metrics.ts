@@ -304,8 +304,8 @@ export class IoU {
     if (this.backend === "torch") {
       this.caveats.push(
         p.generation === "masked"
-          ? "The torch backend is checked against real Keras 3.15.1 on torch 2.13 (CPU) except " +
-            "the float32 sum order with 8 or more target ids"
+          ? "The torch backend is checked against real Keras 3.15.1 on torch 2.13 (CPU, AVX2: " +
+            "AVX-512 builds of torch sum float32 in 16-float vectors, which changes the last ulp)"
           : "The torch backend before 3.15 is emulated from the source notes (int32 state like " +
             "JAX from 3.8, sequential scatter, -1 wraps, ids >= numClasses raise IndexError)",
       );
