@@ -711,6 +711,19 @@ async function countMasks(truePath: string, predPath: string, o: CountOptions): 
     throw new InputError((e as Error).message);
   }
   const keras = o.keras?.(numClasses);
+  // With every counted pixel in range (outOfRange "error"), Keras needs only each batch's exact
+  // counts: the difference of the running matrix between batch ends, no second count. Other
+  // policies feed the pixels, because Keras versions treat out-of-range ids differently.
+  const byCounts = keras !== undefined && o.outOfRange === "error";
+  let before: Float64Array = new Float64Array(numClasses * numClasses);
+  let inBatch = 0;
+  const flushCounts = () => {
+    const now = stats.confusionMatrix.counts();
+    const delta = now.map((v, k) => v - before[k]);
+    keras!.addBatchCounts(delta);
+    before = now;
+    inBatch = 0;
+  };
   const bar = progress(o.quiet);
   try {
     for await (const img of images(pairs, o.axis, bar)) {
@@ -719,8 +732,11 @@ async function countMasks(truePath: string, predPath: string, o: CountOptions): 
       } catch (e) {
         throw labelError(e, img.pair, img.index, img.count, img.shape);
       }
-      keras?.addImage(img.yTrue, img.yPred);
+      if (byCounts) {
+        if (++inBatch === keras.batchSize) flushCounts();
+      } else keras?.addImage(img.yTrue, img.yPred);
     }
+    if (byCounts && inBatch > 0) flushCounts();
   } finally {
     bar.end();
   }
