@@ -1427,6 +1427,10 @@ function runRisk(v: Flags): { rendered: Rendered } {
         `<= ${r.safeBatchSize} avoids it)`
       : `no batch holds more than 2^24 pixels (any batch size <= ${r.safeBatchSize} is safe within a batch)`,
     ...(v.compiled ? [compiledLine, eagerLine] : [eagerLine, compiledLine]),
+    `mean IoU after the last batch under the model (accuracy ${accuracy ?? 1}): exact ${
+      num(r.meanIoU.exact)
+    }, eager Keras 3.7 ${num(r.meanIoU.eager)}, compiled Keras 3.7 ${num(r.meanIoU.compiled)}` +
+    (accuracy === undefined ? " (pass --accuracy below 1 to see the effect on IoU)" : ""),
     r.int32WrapBatch === null
       ? "Keras 3.8+ integer state: exact (no cell passes 2^31 - 1)"
       : `Keras 3.8+ on JAX/torch/numpy (int32 state): a cell wraps after ${b(r.int32WrapBatch)}`,
