@@ -385,9 +385,28 @@ async function openSource(path: string, scoresAxis: number | undefined): Promise
   );
 }
 
-// Synchronous reads: one image at a time in a single-threaded CLI, without the cost of an
-// async round trip per file (measured: up to 5x faster per small file on a loaded machine).
+// Files of the next pair are read in the background (Deno's async reads run on other threads)
+// while the current pair is counted; a file not prefetched is read synchronously.
+const prefetched = new Map<string, Promise<Uint8Array>>();
+
+function prefetch(path: string): void {
+  if (prefetched.has(path)) return;
+  try {
+    if (Deno.statSync(path).size > WHOLE_FILE_LIMIT) return; // big stacks are streamed
+  } catch {
+    return; // reported when the file is opened
+  }
+  const pending = Deno.readFile(path);
+  pending.catch(() => {}); // a failure is reported when the file is opened, not as unhandled
+  prefetched.set(path, pending);
+}
+
 function readFile(path: string): Promise<Uint8Array> {
+  const pending = prefetched.get(path);
+  if (pending !== undefined) {
+    prefetched.delete(path);
+    return pending.catch((e) => Promise.reject(fileError(path, e)));
+  }
   try {
     return Promise.resolve(Deno.readFileSync(path));
   } catch (e) {
@@ -608,7 +627,8 @@ async function* images(
 > {
   let done = 0;
   if (pairs.length > 1) bar.start(pairs.length, "files");
-  for (const pair of pairs) {
+  for (let k = 0; k < pairs.length; k++) {
+    const pair = pairs[k];
     const t = await openInput(pair.truePath, undefined);
     let p: Source;
     try {
@@ -616,6 +636,10 @@ async function* images(
     } catch (e) {
       t.close();
       throw e;
+    }
+    if (k + 1 < pairs.length) {
+      prefetch(pairs[k + 1].truePath);
+      prefetch(pairs[k + 1].predPath);
     }
     try {
       if (t.count !== p.count) {
