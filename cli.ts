@@ -26,17 +26,13 @@ import type { ConfusionMatrix } from "./lib/confusion_matrix.ts";
 import { demoDataset } from "./lib/demo_dataset.ts";
 import { DEFINITION_GRAMMAR, explain, type Explanation } from "./lib/explain.ts";
 import { decodeNpy, encodeNpy, type NpyData, NpyFile, NpyFormatError } from "./lib/io_npy.ts";
-import { decodePngMask, PngMaskError } from "./lib/io_png.ts";
-import {
-  KerasAudit,
-  kerasResultOnMatrix,
-  type KerasRun,
-  type KerasSpec,
-} from "./lib/keras_audit.ts";
+// Modules only some runs need are loaded on demand (start-up time of every run):
+// lib/io_png.ts (fast-png), lib/keras_audit.ts and lib/risk.ts (the Keras emulation).
+import type { KerasAudit, kerasResultOnMatrix, KerasRun, KerasSpec } from "./lib/keras_audit.ts";
 import type { KerasBackend } from "./lib/keras_version.ts";
 import type { LabelArray } from "./lib/labels.ts";
 import { meanIoU } from "./lib/mean_iou.ts";
-import { float32Risk, type RiskReport } from "./lib/risk.ts";
+import type { RiskReport } from "./lib/risk.ts";
 import { SegmentationStats } from "./lib/segmentation_stats.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -285,6 +281,7 @@ async function openSource(path: string, scoresAxis: number | undefined): Promise
   const lower = path.toLowerCase();
   if (lower.endsWith(".png")) {
     // a PNG always holds labels: --axis applies to .npy scores only
+    const { decodePngMask } = await import("./lib/io_png.ts");
     const mask = decodePngMask(await readFile(path), path);
     return {
       path,
@@ -692,7 +689,9 @@ async function openInput(path: string, axis: number | undefined): Promise<Source
   try {
     return await openSource(path, axis);
   } catch (e) {
-    if (e instanceof NpyFormatError || e instanceof PngMaskError) throw new InputError(e.message);
+    if (e instanceof NpyFormatError || (e as Error)?.name === "PngMaskError") {
+      throw new InputError((e as Error).message);
+    }
     throw e;
   }
 }
@@ -993,7 +992,7 @@ function requireMasks(v: Flags, command: string): { t: string; p: string } {
 }
 
 /** The Keras configurations asked for: versions x (eager, and compiled with --compiled). */
-function kerasSpecs(v: Flags, defaults: string): KerasSpec[] {
+async function kerasSpecs(v: Flags, defaults: string): Promise<KerasSpec[]> {
   const text = v.keras ?? defaults;
   if (text === "" || text === "none") {
     if (v.backend !== undefined || v.compiled) {
@@ -1008,6 +1007,7 @@ function kerasSpecs(v: Flags, defaults: string): KerasSpec[] {
     if (v.compiled) specs.push({ version, backend, compiled: true });
   }
   try {
+    const { KerasAudit } = await import("./lib/keras_audit.ts");
     new KerasAudit(2, specs); // refuses unknown versions, backends and modes before any reading
   } catch (e) {
     throw new InputError(`--keras/--backend/--compiled: ${(e as Error).message}`);
@@ -1015,11 +1015,11 @@ function kerasSpecs(v: Flags, defaults: string): KerasSpec[] {
   return specs;
 }
 
-function kerasFactory(
+async function kerasFactory(
   specs: KerasSpec[],
   o: CountOptions,
   batchSize: number,
-): ((numClasses: number) => KerasAudit) | undefined {
+): Promise<((numClasses: number) => KerasAudit) | undefined> {
   if (specs.length === 0) return undefined;
   if (o.ignore.length > 1) {
     throw new InputError(
@@ -1027,6 +1027,7 @@ function kerasFactory(
         `${o.ignore.length}`,
     );
   }
+  const { KerasAudit } = await import("./lib/keras_audit.ts");
   return (numClasses) =>
     new KerasAudit(numClasses, specs, { batchSize, ignoreClass: o.ignore[0] ?? null });
 }
@@ -1083,7 +1084,10 @@ async function runCompare(v: Flags): Promise<{ rendered: Rendered; cm?: Confusio
       ? ["3.15"]
       : ["3.7", "3.15"];
     const kerasResults = report.integerCounts || saved.dtype === "float32"
-      ? versions.map((ver) => kerasResultOnMatrix(saved.counts, saved.numClasses, ver))
+      ? await Promise.all(versions.map(async (ver) => {
+        const { kerasResultOnMatrix } = await import("./lib/keras_audit.ts");
+        return kerasResultOnMatrix(saved.counts, saved.numClasses, ver);
+      }))
       : [];
     return {
       rendered: comparisonOutput(c, { cm: v.cm, dtype: saved.dtype }, {
@@ -1095,7 +1099,7 @@ async function runCompare(v: Flags): Promise<{ rendered: Rendered; cm?: Confusio
   }
   const { t, p } = requireMasks(v, "compare");
   const o = countOptions(v);
-  o.keras = kerasFactory(kerasSpecs(v, "none"), o, batchSizes[0]);
+  o.keras = await kerasFactory(await kerasSpecs(v, "none"), o, batchSizes[0]);
   const counted = await countMasks(t, p, o);
   const c = compare(counted.stats, { batchSizes });
   const keras = counted.keras?.finish(counted.stats.confusionMatrix) ?? [];
@@ -1168,12 +1172,13 @@ async function runExplain(
     const o = countOptions(v);
     if (specs.length > 0) {
       try {
+        const { KerasAudit } = await import("./lib/keras_audit.ts");
         new KerasAudit(2, specs);
       } catch (e) {
         throw new InputError(`${(e as Error).message}`);
       }
       const batchSize = (intList("batch-size", v["batch-size"], 1) ?? [8])[0];
-      o.keras = kerasFactory(specs, o, batchSize);
+      o.keras = await kerasFactory(specs, o, batchSize);
     }
     const counted = await countMasks(t, p, o);
     stats = counted.stats;
@@ -1307,9 +1312,9 @@ async function runKeras(v: Flags): Promise<{ rendered: Rendered; cm?: ConfusionM
   if (batchSizes.length !== 1) {
     throw new InputError(`Expected one --batch-size for 'keras', but found ${batchSizes.length}`);
   }
-  const specs = kerasSpecs(v, "3.7,3.15");
+  const specs = await kerasSpecs(v, "3.7,3.15");
   if (specs.length === 0) throw new InputError("Expected at least one version in --keras");
-  o.keras = kerasFactory(specs, o, batchSizes[0]);
+  o.keras = await kerasFactory(specs, o, batchSizes[0]);
   const counted = await countMasks(t, p, o);
   const runs = counted.keras!.finish(counted.stats.confusionMatrix);
   const exact = counted.stats.confusionMatrix;
@@ -1385,7 +1390,7 @@ function nanOrNull(x: number): number | null {
   return Number.isNaN(x) ? null : x;
 }
 
-function runRisk(v: Flags): { rendered: Rendered } {
+async function runRisk(v: Flags): Promise<{ rendered: Rendered }> {
   if (v.keras !== undefined || v.backend !== undefined) {
     throw new InputError("Expected no --keras or --backend for 'risk': it covers every version");
   }
@@ -1419,6 +1424,7 @@ function runRisk(v: Flags): { rendered: Rendered } {
   const accuracy = v.accuracy === undefined ? undefined : Number(v.accuracy);
   let r: RiskReport;
   try {
+    const { float32Risk } = await import("./lib/risk.ts");
     r = float32Risk({
       numImages,
       imagePixels,
@@ -1503,11 +1509,12 @@ function runRisk(v: Flags): { rendered: Rendered } {
   };
 }
 
-function runDemo(v: Flags): { rendered: Rendered; cm?: ConfusionMatrix } {
+async function runDemo(v: Flags): Promise<{ rendered: Rendered; cm?: ConfusionMatrix }> {
   const demo = demoDataset();
   const stats = new SegmentationStats(demo.numClasses, { ignoreIndex: demo.ignoreIndex });
   const batchSizes = intList("batch-size", v["batch-size"], 1) ?? [8, 32];
-  const specs = kerasSpecs(v, "3.7,3.15");
+  const specs = await kerasSpecs(v, "3.7,3.15");
+  const { KerasAudit } = await import("./lib/keras_audit.ts");
   const keras = specs.length === 0 ? undefined : new KerasAudit(demo.numClasses, specs, {
     batchSize: batchSizes[0],
     ignoreClass: demo.ignoreIndex,
@@ -1593,10 +1600,10 @@ export async function main(args: string[]): Promise<number> {
     if (command === "demo") {
       result = values.true !== undefined || values.pred !== undefined || values.cm !== undefined
         ? await runCompare(values)
-        : runDemo(values);
+        : await runDemo(values);
     } else if (command === "compare") result = await runCompare(values);
     else if (command === "explain") result = await runExplain(values, positionals);
-    else if (command === "risk") result = runRisk(values);
+    else if (command === "risk") result = await runRisk(values);
     else result = await runKeras(values);
     const text = render(result.rendered, format);
     if (values["save-cm"] !== undefined) {
@@ -1626,8 +1633,8 @@ export async function main(args: string[]): Promise<number> {
       console.error(`error: ${error.message}`);
       return 2;
     }
-    if (error instanceof NpyFormatError || error instanceof PngMaskError) {
-      console.error(`error: ${error.message}`);
+    if (error instanceof NpyFormatError || (error as Error)?.name === "PngMaskError") {
+      console.error(`error: ${(error as Error).message}`);
       return 2;
     }
     console.error(`internal error: ${(error as Error)?.message ?? error}`);
