@@ -311,7 +311,10 @@ async function openSource(path: string, scoresAxis: number | undefined): Promise
   } else {
     // a big file: stream a stack image by image; a single big image is read whole
     const file = await NpyFile.open(path);
-    const stack = file.header.shape.length === (scoresAxis === undefined ? 3 : 4);
+    const fs = file.header.shape;
+    const stack = scoresAxis === undefined
+      ? fs.length === 4 || (fs.length === 3 && fs[2] !== 1)
+      : fs.length === 4;
     if (stack) {
       header = file.header;
       read = (i) => file.readSlice(i);

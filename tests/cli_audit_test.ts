@@ -815,6 +815,21 @@ Deno.test("cli compare: subfolders pair by relative path; singleton channel axes
       "255",
     ]);
     assert.equal(s.numImages, 4);
+    const streamed = await json(
+      [
+        "compare",
+        "--true",
+        `${dir}/s.npy`,
+        "--pred",
+        `${dir}/q.npy`,
+        "--classes",
+        "5",
+        "--ignore",
+        "255",
+      ],
+      { SEGMETRICS_WHOLE_FILE_LIMIT: "0" },
+    );
+    assert.deepEqual(streamed.values, s.values);
     close(s.values["image-first"], refImageFirst(images, 5, [255]), "stack image-first");
     await Deno.writeFile(`${dir}/r4.npy`, npy("|u1", [1, 2, 2, 2], [0, 0, 0, 0, 0, 0, 0, 0]));
     const bad = await cli(["compare", "--true", `${dir}/r4.npy`, "--pred", `${dir}/r4.npy`]);
