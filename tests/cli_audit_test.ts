@@ -192,6 +192,27 @@ Deno.test("cli compare: folders of .npy and PNG masks paired by name, JSON equal
     );
     assert.equal(byName.dataset, r.values.dataset);
     assert.deepEqual(r.absentClasses, [3]);
+    // Keras 3.7 and 3.15 by default, at the first batch size, fed the batches' counts
+    assert.deepEqual(r.keras.map((k: { name: string }) => k.name), [
+      "keras-3.7.0-tensorflow",
+      "keras-3.15.0-tensorflow",
+    ]);
+    assert.equal(r.keras[0].batchSize, 2);
+    assert.equal(r.keras[0].batches, 3);
+    assert.deepEqual(r.keras[1].totalCm, r.confusionMatrix);
+    assert.equal(typeof r.values["keras-3.7.0-tensorflow"], "number");
+    const none = await json([
+      "compare",
+      "--true",
+      `${dir}/gt`,
+      "--pred",
+      `${dir}/pred`,
+      "--classes",
+      "5",
+      "--ignore",
+      "255,254",
+    ]);
+    assert.deepEqual(none.keras, []);
   });
 });
 
