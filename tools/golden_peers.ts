@@ -247,6 +247,7 @@ function torchmetricsCase(
   imgs: Image[] | null,
   c: Case,
   cache: Map<string, unknown>,
+  vectorWidth: number,
 ): () => number | number[] {
   const o = c.options;
   const C = sc.inputs.num_classes;
@@ -254,12 +255,13 @@ function torchmetricsCase(
   const zd = zdTorch(o.zero_division ?? 0);
   const average = o.average as string;
   const reduce = (cm: ConfusionMatrix) =>
-    average === "none"
-      ? torchmetricsJaccardPerClass(cm, { zeroDivision: zd })
+    average === "none" || average === null
+      ? torchmetricsJaccardPerClass(cm, { zeroDivision: zd, vectorWidth })
       : torchmetricsJaccardIndex(cm, {
         average: average as "macro" | "micro" | "weighted",
         ignoreIndex: ignore,
         zeroDivision: zd,
+        vectorWidth,
       });
   switch (c.metric) {
     case "MulticlassJaccardIndex":
@@ -304,9 +306,9 @@ function torchmetricsCase(
         if (c.metric === "mean_iou") {
           return o.per_class
             ? torchmetricsIoUPerImageClass(stats, { includeBackground: bg }).flat()
-            : torchmetricsMeanIoUPerImage(stats, { includeBackground: bg });
+            : torchmetricsMeanIoUPerImage(stats, { includeBackground: bg, vectorWidth });
         }
-        const opts = { includeBackground: bg, batches: o.batches as number[] };
+        const opts = { includeBackground: bg, batches: o.batches as number[], vectorWidth };
         return o.per_class
           ? torchmetricsMeanIoUPerClass(stats, opts)
           : torchmetricsMeanIoU(stats, opts);
@@ -383,6 +385,9 @@ export function replayPeerGolden(file: unknown): PeerReplay {
       `Expected library "torchmetrics" or "scikit-learn", but found ${f.library}`,
     );
   }
+  // float32 lanes of the CPU that ran torch: AVX-512 sums in 16 lanes, AVX2 (and default) in 8.
+  const capability = (file as { cpu_capability?: string }).cpu_capability ?? "AVX2";
+  const vectorWidth = capability.startsWith("AVX512") ? 16 : 8;
   const out: PeerReplay = { passed: 0, failed: 0, lines: [] };
   let exact = 0;
   for (const sc of f.scenarios ?? []) {
@@ -395,7 +400,7 @@ export function replayPeerGolden(file: unknown): PeerReplay {
       let verdict: Verdict;
       try {
         const compute = f.library === "torchmetrics"
-          ? torchmetricsCase(sc, imgs, c, cache)
+          ? torchmetricsCase(sc, imgs, c, cache, vectorWidth)
           : sklearnCase(imgs!, c, cache);
         verdict = judge(c, compute);
       } catch (e) {
