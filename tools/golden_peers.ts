@@ -289,6 +289,11 @@ function torchmetricsCase(
               throw new RangeError(`Detected the following values in \`target\`: ${v}`);
             }
           }
+          for (const v of p) {
+            if (v !== 0 && v !== 1) {
+              throw new RangeError(`Detected the following values in \`preds\`: ${v}`);
+            }
+          }
           cm.update(t, p);
         }
         return torchmetricsBinaryJaccardIndex(cm, { zeroDivision: zd });
@@ -325,7 +330,7 @@ function sklearnCase(
 ): () => number | number[] {
   const o = c.options;
   const key = JSON.stringify([o.mask_true, o.sample_weight, o.all_zero_input]);
-  const build = (): ConfusionMatrix => {
+  const build = (): { cm: ConfusionMatrix; offset: number } => {
     let t = concat(imgs.map((x) => x[0]));
     let p = concat(imgs.map((x) => x[1]));
     if (typeof o.all_zero_input === "number") {
@@ -341,29 +346,39 @@ function sklearnCase(
       }
     }
     const mask = (o.mask_true ?? null) as number | null;
+    // Labels may be negative (a -1 void label): shift every value so the smallest is 0. The
+    // label order, which is all scikit-learn uses, is unchanged.
+    let min = 0;
     let max = 1;
     for (let i = 0; i < t.length; i++) {
-      if (t[i] !== mask && t[i] > max) max = t[i];
-      if (t[i] !== mask && p[i] > max) max = p[i];
+      if (t[i] === mask) continue;
+      min = Math.min(min, t[i], p[i]);
+      max = Math.max(max, t[i], p[i]);
     }
-    const cm = new ConfusionMatrix(max + 1, mask === null ? {} : { ignoreIndex: mask });
-    return cm.update(t, p, w);
+    const shift = (x: Int32Array) => min === 0 ? x : x.map((v) => v - min);
+    const ignore = mask === null ? {} : { ignoreIndex: mask - min };
+    const cm = new ConfusionMatrix(max - min + 1, ignore).update(shift(t), shift(p), w);
+    return { cm, offset: min };
   };
   return () => {
-    let cm = cache.get(key) as ConfusionMatrix | undefined;
-    if (cm === undefined) {
-      cm = build();
-      cache.set(key, cm);
+    let built = cache.get(key) as { cm: ConfusionMatrix; offset: number } | undefined;
+    if (built === undefined) {
+      built = build();
+      cache.set(key, built);
     }
+    const { cm, offset } = built;
     const labels = (o.labels ?? undefined) as number[] | undefined;
-    if (c.metric === "confusion_matrix") return sklearnConfusionMatrix(cm, labels).flat();
+    const shifted = labels?.map((l) => l - offset);
+    if (c.metric === "confusion_matrix") return sklearnConfusionMatrix(cm, shifted).flat();
     const zd = o.zero_division as SklearnZeroDivision;
-    if (o.average === null) return sklearnJaccardPerClass(cm, { labels, zeroDivision: zd });
+    if (o.average === null) {
+      return sklearnJaccardPerClass(cm, { labels: shifted, zeroDivision: zd });
+    }
     return sklearnJaccardScore(cm, {
       average: o.average as "binary" | "micro" | "macro" | "weighted",
-      labels,
+      labels: shifted,
       zeroDivision: zd,
-      posLabel: (o.pos_label ?? 1) as number,
+      posLabel: ((o.pos_label ?? 1) as number) - offset,
     });
   };
 }

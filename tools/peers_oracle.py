@@ -548,6 +548,14 @@ def sklearn_scenarios():
                       "inputs": pixel_inputs(BIG_RUNS),
                       "cases": jac_cases(imgs, [None, [0, 1, 2, 3]], zds=(0,))})
 
+    neg = {"num_classes": 3, "images": [{"true": [-1, 0, 0, 1, 2, 2, -1, 1],
+                                         "pred": [0, 0, 1, 1, 2, 0, 2, -1]}]}
+    imgs = scenario_images({"inputs": neg})
+    scenarios.append({"name": "negative_void_label", "description": "-1 void label, masked or not",
+                      "inputs": pixel_inputs(neg),
+                      "cases": jac_cases(imgs, [None, [0, 1, 2]], zds=(0, 1), mask=-1)
+                      + jac_cases(imgs, [None, [-1, 0, 1, 2]], zds=(0,), mask=None)})
+
     bin_sc = {"num_classes": 2, "images": [{"true": [0, 1, 1, 0, 1, 0], "pred": [1, 1, 0, 0, 1, 0]}]}
     imgs = scenario_images({"inputs": bin_sc})
     t, p = imgs[0]
