@@ -22,3 +22,4 @@ export * from "./lib/profile_mmseg.ts";
 export * from "./lib/profile_detectron2.ts";
 export * from "./lib/profile_monai.ts";
 export * from "./lib/profile_cityscapes.ts";
+export * as keras from "./lib/keras.ts";

@@ -1,0 +1,441 @@
+/**
+ * Float32 arithmetic as the Keras backends do it, on JS doubles.
+ *
+ * A float32 add, subtract, multiply or divide of two float32 values is emulated exactly by
+ * `Math.fround(a op b)` (binary64 has more than 2 * 24 + 2 significand bits, so the double
+ * rounding is harmless). What differs between backends is the order in which a vector is summed:
+ * NumPy sums pairwise with 8 accumulators, TensorFlow's Eigen kernels use 8 lanes and a scalar
+ * tail, JAX (CPU) adds left to right. These orders only matter once partial sums are no longer
+ * exact (non-integer values such as IoUs, or counts above 2^24).
+ *
+ * @module
+ */
+
+/**
+ * Round to the nearest float32 value, ties to even (`Math.fround`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { f32 } from "./keras_float32.ts";
+ * assert.equal(f32(16777217), 16777216);
+ * ```
+ */
+export const f32: (x: number) => number = Math.fround;
+
+/**
+ * `f32(1e-7)`: Keras's `backend.epsilon()` as a float32 (1.0000000116860974e-7).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EPSILON_F32 } from "./keras_float32.ts";
+ * assert.equal(Math.fround(1 + EPSILON_F32), 1 + 2 ** -23); // why a perfect IoU is 0.99999988
+ * ```
+ */
+export const EPSILON_F32: number = Math.fround(1e-7);
+
+/**
+ * `f32(1e-9)`: the threshold Keras 3 compares IoU denominators with.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { VALID_THRESHOLD_F32 } from "./keras_float32.ts";
+ * assert.ok(0 < VALID_THRESHOLD_F32 && VALID_THRESHOLD_F32 < 1e-8);
+ * ```
+ */
+export const VALID_THRESHOLD_F32: number = Math.fround(1e-9);
+
+/**
+ * 2^24 = 16,777,216: the largest count a float32 cell reaches by adding 1.0 repeatedly.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FLOAT32_COUNT_LIMIT } from "./keras_float32.ts";
+ * assert.equal(Math.fround(FLOAT32_COUNT_LIMIT + 1), FLOAT32_COUNT_LIMIT);
+ * ```
+ */
+export const FLOAT32_COUNT_LIMIT: number = 16777216;
+
+/** The order in which a backend reduces a float32 vector. */
+export type SummationOrder =
+  | "sequential"
+  | "numpy-pairwise"
+  | "tf-8-lane"
+  | "xla-16-lane"
+  | "torch-cascade";
+
+/**
+ * Sums `values[start], values[start + stride], ...` (`n` terms) left to right, rounding every
+ * partial sum with `round` (`Math.fround` for float32, identity for float64).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sumSequential } from "./keras_float32.ts";
+ * // 2^24 + 1 + 1 in float32: each +1 is lost (ties to even)
+ * assert.equal(sumSequential([16777216, 1, 1]), 16777216);
+ * assert.equal(sumSequential([16777216, 1, 1], Math.fround, 0, 3, 1), 16777216);
+ * ```
+ */
+export function sumSequential(
+  values: ArrayLike<number>,
+  round: (x: number) => number = Math.fround,
+  start = 0,
+  n: number = values.length - start,
+  stride = 1,
+): number {
+  let s = 0;
+  for (let i = 0, k = start; i < n; i++, k += stride) s = round(s + values[k]);
+  return s;
+}
+
+/**
+ * NumPy's pairwise float32 sum (`np.sum` over a contiguous axis): fewer than 8 terms are added
+ * left to right; up to 128 terms use 8 strided accumulators combined as
+ * `((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))` and then the remainder left to right; longer
+ * vectors are split in two halves (the first a multiple of 8 long) and the halves added.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sumNumpyPairwise } from "./keras_float32.ts";
+ * const v = [16777216, 1, 1, 1, 1, 1, 1, 1, 1];
+ * // accumulators: r0 = 2^24 + 1 (rounds to 2^24), r1..r7 = 1; then + 1 at the end
+ * assert.equal(sumNumpyPairwise(v), 16777224);
+ * ```
+ */
+export function sumNumpyPairwise(
+  values: ArrayLike<number>,
+  round: (x: number) => number = Math.fround,
+  start = 0,
+  n: number = values.length - start,
+): number {
+  if (n < 8) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s = round(s + values[start + i]);
+    return s;
+  }
+  if (n <= 128) {
+    const r = new Array<number>(8);
+    for (let j = 0; j < 8; j++) r[j] = values[start + j];
+    const whole = n - (n % 8);
+    let i = 8;
+    for (; i < whole; i += 8) {
+      for (let j = 0; j < 8; j++) r[j] = round(r[j] + values[start + i + j]);
+    }
+    let s = round(
+      round(round(r[0] + r[1]) + round(r[2] + r[3])) +
+        round(round(r[4] + r[5]) + round(r[6] + r[7])),
+    );
+    for (; i < n; i++) s = round(s + values[start + i]);
+    return s;
+  }
+  let n2 = Math.floor(n / 2);
+  n2 -= n2 % 8;
+  return round(
+    sumNumpyPairwise(values, round, start, n2) +
+      sumNumpyPairwise(values, round, start + n2, n - n2),
+  );
+}
+
+/**
+ * TensorFlow's CPU (Eigen) float32 sum of a vector: one 8-wide accumulator `a0..a7` over the
+ * first `floor(n / 8) * 8` values (lane j takes values j, j + 8, ...), a scalar tail `t` over the
+ * rest, then `t + ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7))`. Below 8 values this is a
+ * left-to-right sum. Observed to match real TensorFlow for n < 64 (keras-semantics notes 11.1).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sumTf8Lane } from "./keras_float32.ts";
+ * assert.equal(sumTf8Lane([1, 2, 3]), 6);
+ * assert.equal(sumTf8Lane([16777216, 1, 1, 1, 1, 1, 1, 1, 1]), 16777224);
+ * ```
+ */
+export function sumTf8Lane(
+  values: ArrayLike<number>,
+  round: (x: number) => number = Math.fround,
+  start = 0,
+  n: number = values.length - start,
+): number {
+  if (n < 8) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s = round(s + values[start + i]);
+    return s;
+  }
+  const a = new Array<number>(8).fill(0);
+  const whole = n - (n % 8);
+  for (let i = 0; i < whole; i += 8) {
+    for (let j = 0; j < 8; j++) a[j] = round(a[j] + values[start + i + j]);
+  }
+  let t = 0;
+  for (let i = whole; i < n; i++) t = round(t + values[start + i]);
+  const lanes = round(
+    round(round(a[0] + a[4]) + round(a[2] + a[6])) + round(round(a[1] + a[5]) + round(a[3] + a[7])),
+  );
+  return round(t + lanes);
+}
+
+/**
+ * XLA's (CPU, `jax.jit`) float32 sum of a vector, as observed on real Keras 3.15.1 runs with up
+ * to 16 values: 16 strided accumulators over the first `floor(n / 16) * 16` values, combined as a
+ * tree (`a[i] + a[i + 8]`, then `+ 4`, `+ 2`, `+ 1`), then the rest added left to right. Below 16
+ * values this is a left-to-right sum.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sumXla16Lane } from "./keras_float32.ts";
+ * assert.equal(sumXla16Lane([1, 2, 3]), 6);
+ * // 16 values: 2^24 + 1 is lost, but the ones meet each other first in the tree
+ * const v = [16777216, ...Array(15).fill(1)];
+ * assert.equal(sumXla16Lane(v), 16777216 + 14);
+ * ```
+ */
+export function sumXla16Lane(
+  values: ArrayLike<number>,
+  round: (x: number) => number = Math.fround,
+  start = 0,
+  n: number = values.length - start,
+): number {
+  if (n < 16) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s = round(s + values[start + i]);
+    return s;
+  }
+  let a = new Array<number>(16).fill(0);
+  const whole = n - (n % 16);
+  for (let i = 0; i < whole; i += 16) {
+    for (let j = 0; j < 16; j++) a[j] = round(a[j] + values[start + i + j]);
+  }
+  while (a.length > 1) {
+    const h = a.length / 2;
+    const b = new Array<number>(h);
+    for (let j = 0; j < h; j++) b[j] = round(a[j] + a[j + h]);
+    a = b;
+  }
+  let s = a[0];
+  for (let i = whole; i < n; i++) s = round(s + values[start + i]);
+  return s;
+}
+
+/**
+ * PyTorch's (CPU, AVX2) sum of column `column` of a row-major `n` x `columns` float32 matrix
+ * (`torch.sum(m, dim=0)`): columns in blocks of 32 (8 or more columns) or of 4 (fewer) use a
+ * 4-level cascade, which is left to right below 16 rows; the other columns use 4 interleaved
+ * partial sums over the rows. Checked against torch 2.13 for square matrices up to 150 x 150.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sumTorchColumn } from "./keras_float32.ts";
+ * const m = [1, 2, 3, 4]; // [[1, 2], [3, 4]]
+ * assert.equal(sumTorchColumn(m, 1, 2, 2), 6);
+ * ```
+ */
+export function sumTorchColumn(
+  values: ArrayLike<number>,
+  column: number,
+  n: number,
+  columns: number,
+  round: (x: number) => number = Math.fround,
+): number {
+  const block = columns >= 8 ? 32 : 4;
+  const get = (i: number): number => values[i * columns + column];
+  if (column < Math.floor(columns / block) * block) {
+    return multiRowSum((i) => [get(i)], 1, n, round)[0][0];
+  }
+  return torchRowSum((i) => [get(i)], n, 1, round)[0];
+}
+
+/** torch's `multi_row_sum`: `nrows` interleaved accumulators with a 4-level cascade. */
+function multiRowSum(
+  get: (i: number) => number[],
+  nrows: number,
+  size: number,
+  round: (x: number) => number,
+  width = 1,
+): number[][] {
+  const levels = 4;
+  const log2 = size > 1 ? Math.ceil(Math.log2(size)) : 0;
+  const power = Math.max(4, Math.floor(log2 / levels));
+  const step = 2 ** power;
+  const mask = step - 1;
+  const zero = (): number[] => new Array<number>(width).fill(0);
+  const acc: number[][][] = Array.from(
+    { length: levels },
+    () => Array.from({ length: nrows }, zero),
+  );
+  const add = (a: number[], b: number[]): void => {
+    for (let l = 0; l < width; l++) a[l] = round(a[l] + b[l]);
+  };
+  let i = 0;
+  while (i + step <= size) {
+    for (let j = 0; j < step; j++, i++) {
+      const row = get(i);
+      for (let k = 0; k < nrows; k++) add(acc[0][k], row.slice(k * width, (k + 1) * width));
+    }
+    for (let j = 1; j < levels; j++) {
+      for (let k = 0; k < nrows; k++) {
+        add(acc[j][k], acc[j - 1][k]);
+        acc[j - 1][k] = zero();
+      }
+      if ((i & (mask * 2 ** (j * power))) !== 0) break;
+    }
+  }
+  for (; i < size; i++) {
+    const row = get(i);
+    for (let k = 0; k < nrows; k++) add(acc[0][k], row.slice(k * width, (k + 1) * width));
+  }
+  for (let j = 1; j < levels; j++) for (let k = 0; k < nrows; k++) add(acc[0][k], acc[j][k]);
+  return acc[0];
+}
+
+/** torch's `row_sum`: 4 interleaved partial sums (ILP) of `size` items of `width` lanes. */
+function torchRowSum(
+  load: (i: number) => number[],
+  size: number,
+  width: number,
+  round: (x: number) => number,
+): number[] {
+  const ilp = 4;
+  const sizeIlp = Math.floor(size / ilp);
+  const partial: number[][] = sizeIlp > 0
+    ? multiRowSum(
+      (i) => {
+        const out: number[] = [];
+        for (let k = 0; k < ilp; k++) out.push(...load(i * ilp + k));
+        return out;
+      },
+      ilp,
+      sizeIlp,
+      round,
+      width,
+    )
+    : Array.from({ length: ilp }, () => new Array<number>(width).fill(0));
+  const p0 = partial[0];
+  for (let i = sizeIlp * ilp; i < size; i++) {
+    const v = load(i);
+    for (let l = 0; l < width; l++) p0[l] = round(p0[l] + v[l]);
+  }
+  for (let k = 1; k < ilp; k++) {
+    for (let l = 0; l < width; l++) p0[l] = round(p0[l] + partial[k][l]);
+  }
+  return p0;
+}
+
+/**
+ * PyTorch's (CPU, AVX2: 8-float vectors) sum of a contiguous float32 vector, as
+ * `torch.sum(x, dim=-1)` computes it: the vectors go through 4 interleaved cascaded accumulators,
+ * then the scalar tail is summed from 0 and the 8 lanes are added to it one by one; below 8 values,
+ * 4 interleaved scalar accumulators. Checked against torch 2.13 for n = 1..2049 (AVX-512 builds
+ * use 16-float vectors instead).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sumTorch } from "./keras_float32.ts";
+ * assert.equal(sumTorch([1, 2, 3, 4, 5]), 15);
+ * ```
+ */
+export function sumTorch(
+  values: ArrayLike<number>,
+  round: (x: number) => number = Math.fround,
+  start = 0,
+  n: number = values.length - start,
+): number {
+  const V = 8;
+  if (n >= V) {
+    const vecSize = Math.floor(n / V);
+    const vec = torchRowSum(
+      (i) => Array.from({ length: V }, (_, l) => values[start + i * V + l]),
+      vecSize,
+      V,
+      round,
+    );
+    let acc = 0;
+    for (let k = vecSize * V; k < n; k++) acc = round(acc + values[start + k]);
+    for (let l = 0; l < V; l++) acc = round(acc + vec[l]);
+    return acc;
+  }
+  return torchRowSum((i) => [values[start + i]], n, 1, round)[0];
+}
+
+/**
+ * Sums a contiguous run of `values` in the given backend order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sumInOrder } from "./keras_float32.ts";
+ * assert.equal(sumInOrder([0.5, 0.25], "tf-8-lane"), 0.75);
+ * ```
+ */
+export function sumInOrder(
+  values: ArrayLike<number>,
+  order: SummationOrder,
+  round: (x: number) => number = Math.fround,
+  start = 0,
+  n: number = values.length - start,
+): number {
+  switch (order) {
+    case "numpy-pairwise":
+      return sumNumpyPairwise(values, round, start, n);
+    case "tf-8-lane":
+      return sumTf8Lane(values, round, start, n);
+    case "xla-16-lane":
+      return sumXla16Lane(values, round, start, n);
+    case "torch-cascade":
+      return sumTorch(values, round, start, n);
+    default:
+      return sumSequential(values, round, start, n, 1);
+  }
+}
+
+/**
+ * The float32 value of a cell that starts at `start` and gets `count` additions of 1.0, each
+ * rounded to float32 (what a float32 scatter-add of unit weights does). From an integer start at
+ * or below 2^24 this is `min(start + count, 2^24)`; otherwise the additions are replayed until the
+ * value stops changing.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { addOnesF32 } from "./keras_float32.ts";
+ * assert.equal(addOnesF32(0, 17001234), 16777216);
+ * assert.equal(addOnesF32(16777218, 5), 16777220); // 2^24 + 2 + 1 rounds up to even, then sticks
+ * ```
+ */
+export function addOnesF32(start: number, count: number): number {
+  if (count <= 0) return start;
+  if (Number.isInteger(start) && start <= FLOAT32_COUNT_LIMIT && start >= -FLOAT32_COUNT_LIMIT) {
+    return Math.min(start + count, FLOAT32_COUNT_LIMIT);
+  }
+  let v = start;
+  for (let i = 0; i < count; i++) {
+    const next = Math.fround(v + 1);
+    if (next === v) break;
+    v = next;
+  }
+  return v;
+}
+
+/**
+ * Wraps an integer to int32 (two's complement, modulo 2^32), as int32 tensors do on overflow.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { wrapInt32 } from "./keras_float32.ts";
+ * assert.equal(wrapInt32(2147483647 + 1), -2147483648);
+ * ```
+ */
+export function wrapInt32(x: number): number {
+  if (x >= -2147483648 && x <= 2147483647) return x;
+  // exact for |x| < 2^53
+  const m = x - Math.floor(x / 4294967296) * 4294967296;
+  return m >= 2147483648 ? m - 4294967296 : m;
+}
