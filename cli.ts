@@ -906,6 +906,10 @@ function comparisonOutput(
   };
   for (const r of keras) values[kerasName(r)] = r.value;
   json.keras = keras.map((r) => ({ name: kerasName(r), ...r }));
+  json.libraries = (c.libraries ?? []).map((l) => ({
+    ...l,
+    value: Number.isNaN(l.value) ? null : l.value,
+  }));
   if (saved) json.savedMatrix = saved;
   const header = [
     c.numImages > 0
@@ -931,16 +935,28 @@ function comparisonOutput(
       );
     }
   }
+  const libraries = c.libraries ?? [];
   return {
     json,
     header,
-    tables: [{
-      columns: ["definition", "value", "why"],
-      rows: [
-        ...c.definitions.map((d) => [d.name, d.value, d.why] as (string | number | null)[]),
-        ...keras.map((r) => [kerasName(r), r.value, kerasWhy(r)]),
-      ],
-    }],
+    tables: [
+      {
+        columns: ["definition", "value", "why"],
+        rows: [
+          ...c.definitions.map((d) => [d.name, d.value, d.why] as (string | number | null)[]),
+          ...keras.map((r) => [kerasName(r), r.value, kerasWhy(r)]),
+        ],
+      },
+      ...(libraries.length === 0 ? [] : [{
+        columns: ["library", "versions", "value", "what it computes"],
+        rows: libraries.map((l) => [
+          l.name,
+          l.versions,
+          Number.isNaN(l.value) ? (l.error ?? "n/a") : l.value,
+          l.description,
+        ]),
+      }]),
+    ],
     footer,
   };
 }

@@ -213,6 +213,9 @@ Deno.test("cli compare: folders of .npy and PNG masks paired by name, JSON equal
       "255,254",
     ]);
     assert.deepEqual(none.keras, []);
+    // library profiles ride along; the sklearn macro one is the dataset mIoU (absent excluded)
+    const sk = r.libraries.find((l: { name: string }) => l.name === "sklearn-jaccard-macro");
+    close(sk.value, refDataset(images, 5, [255])!, "sklearn-jaccard-macro");
   });
 });
 
