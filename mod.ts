@@ -1,2 +1,6 @@
 // Public API of the toolkit: re-exports only.
-export {};
+export * from "./lib/pair_table.ts";
+export * from "./lib/backend_workers.ts";
+export * from "./lib/backend_webgpu.ts";
+export * from "./lib/backend_tfjs.ts";
+export * from "./lib/compute_confusion_matrix.ts";
