@@ -188,7 +188,8 @@ export async function tfjsCountPairs(
   if (!Number.isInteger(chunk) || chunk < 1) {
     throw new RangeError(`Expected chunkPixels to be a positive integer, but found ${chunk}`);
   }
-  const countDtype = backend === "webgpu" ? "float32" : "int32";
+  // tf.math.confusionMatrix always counts in int32; bincount counts in float32 on webgpu only
+  const countDtype = method === "bincount" && backend === "webgpu" ? "float32" : "int32";
   checkTfjsOp(method, backend, countDtype, chunk);
   if (yTrue.length !== yPred.length) {
     throw new RangeError(
