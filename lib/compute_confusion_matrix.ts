@@ -6,7 +6,7 @@
  * @module
  */
 import { ConfusionMatrix, type CountingOptions } from "./confusion_matrix.ts";
-import type { LabelArray } from "./labels.ts";
+import { checkLabelArray, type LabelArray } from "./labels.ts";
 import { foldPairTable, pairCoding, toIntegerLabels } from "./pair_table.ts";
 import { WorkerPool } from "./backend_workers.ts";
 import { requestWebGpuAdapter, WebGpuCounter } from "./backend_webgpu.ts";
@@ -57,8 +57,9 @@ export interface ComputeOptions extends CountingOptions {
  *
  * The accelerated backends count label-code pairs on the device and fold them with the core's
  * policy code (see `lib/pair_table.ts`). Inputs they cannot take as integers (float labels that
- * are not all int32 integers, ignored values outside int32) and inputs that the policy rejects
- * are handed to the plain path, which owns those rules.
+ * are not all int32 integers, ignored values outside int32, more than `MAX_ACCELERATED_CLASSES`
+ * classes) and inputs that the policy rejects are handed to the plain path, which owns those
+ * rules (so errors are the core's own).
  *
  * @example
  * ```ts
@@ -89,6 +90,8 @@ export async function computeConfusionMatrix(
     ignoreIndex: options.ignoreIndex,
     outOfRange: options.outOfRange,
   });
+  checkLabelArray("yTrue", yTrue);
+  checkLabelArray("yPred", yPred);
   const plain = () => cm.update(yTrue, yPred);
   if (backend === "plain" || yTrue.length !== yPred.length) return plain();
   const coding = pairCoding(cm.numClasses, cm.ignoreIndex);

@@ -31,10 +31,13 @@ export interface PairCoding {
   readonly ignore: readonly number[];
 }
 
+/** Largest class count the accelerated kernels take (their table has (C + 2)(C + 1) cells). */
+export const MAX_ACCELERATED_CLASSES: number = 4096;
+
 /**
  * Builds the coding for `numClasses` classes and the given ignored true labels, or returns
- * `null` when an ignored value is not an int32 integer (the accelerated paths then defer to
- * the plain path, which handles any value).
+ * `null` when an ignored value is not an int32 integer or `numClasses` is above
+ * {@link MAX_ACCELERATED_CLASSES} (the accelerated paths then defer to the plain path).
  *
  * @example
  * ```ts
@@ -48,11 +51,7 @@ export function pairCoding(numClasses: number, ignore: readonly number[]): PairC
   if (!Number.isInteger(numClasses) || numClasses < 2) {
     throw new RangeError(`Expected numClasses to be an integer >= 2, but found ${numClasses}`);
   }
-  if (numClasses > 65534) {
-    throw new RangeError(
-      `Expected numClasses <= 65534 for an accelerated backend, but found ${numClasses}`,
-    );
-  }
+  if (numClasses > MAX_ACCELERATED_CLASSES) return null;
   for (const v of ignore) if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) return null;
   return {
     numClasses,

@@ -99,10 +99,14 @@ Deno.test("foldPairTable applies drop / miss like the core and refuses error, le
   assert.equal(foldPairTable(drop, table, coding), true);
   assert.deepEqual([...drop.counts()], [5, 1, 0, 3]);
   assert.deepEqual([...drop.missed()], [0, 0]);
+  // "miss": an out-of-range true label is still an error for the core, so that table is refused
   const miss = new ConfusionMatrix(2, { outOfRange: "miss" });
-  assert.equal(foldPairTable(miss, table, coding), true);
+  assert.equal(foldPairTable(miss, table, coding), false);
+  assert.equal(miss.total, 0);
+  // without out-of-range true labels, the (class, pred out of range) column becomes missed()
+  const predOnly = [5, 1, 2, 0, 3, 7, 0, 0, 0, 9, 9, 9];
+  assert.equal(foldPairTable(miss, predOnly, coding), true);
   assert.deepEqual([...miss.counts()], [5, 1, 0, 3]);
-  // missed per true class: the (class, pred out of range) column
   assert.deepEqual([...miss.missed()], [2, 7]);
   const strict = new ConfusionMatrix(2, { outOfRange: "error" });
   assert.equal(foldPairTable(strict, table, coding), false);
