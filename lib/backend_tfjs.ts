@@ -3,7 +3,8 @@
  * counting in chunks, accumulated exactly on the host.
  *
  * Each chunk is uploaded as an int32 tensor, mapped to label codes (see `lib/pair_table.ts`) with
- * tfjs ops, and counted with `tf.bincount`:
+ * tfjs ops, and counted with `tf.bincount` (byte labels skip the mapping: raw byte pairs are
+ * counted in a 256 x 256 table, folded with the codes on the host):
  *
  * - `cpu` and `wasm`: int32 weights (exact up to 2^31 - 1 per cell, so chunks are capped below
  *   2^31);
@@ -18,7 +19,7 @@
  *
  * @module
  */
-import type { IntegerLabels, PairCoding } from "./pair_table.ts";
+import { foldByteHistogram, type IntegerLabels, type PairCoding } from "./pair_table.ts";
 
 type Tf = typeof import("@tensorflow/tfjs");
 type Tensor1D = import("@tensorflow/tfjs").Tensor1D;
@@ -200,11 +201,19 @@ export async function tfjsCountPairs(
   const C = coding.numClasses, W = coding.width, H = coding.height, K = H * W;
   const sum = new Float64Array(K);
   const n = yTrue.length;
+  // Byte labels (the common mask format): count raw (t, p) byte pairs in a 256 x 256 table with
+  // two elementwise ops and one bincount, and fold that table with the codes on the host.
+  const bytes = method === "bincount" && yTrue instanceof Uint8Array &&
+    yPred instanceof Uint8Array;
   for (let start = 0; start < n; start += chunk) {
     const end = Math.min(n, start + chunk);
     const tArr = asInt32(yTrue, start, end), pArr = asInt32(yPred, start, end);
     const out = tf.tidy(() => {
       const t = tf.tensor1d(tArr, "int32"), p = tf.tensor1d(pArr, "int32");
+      if (bytes) {
+        const raw = tf.add(tf.mul(t, tf.scalar(256, "int32")), p) as Tensor1D;
+        return tf.bincount(raw, tf.tensor1d([], countDtype), 65536);
+      }
       const cI = tf.scalar(C, "int32");
       const zero = tf.scalar(0, "int32");
       const outT = tf.fill([end - start], C, "int32");
@@ -235,7 +244,10 @@ export async function tfjsCountPairs(
     const data = await out.data();
     out.dispose();
     let total = 0;
-    if (method === "confusionMatrix") {
+    if (bytes) {
+      for (let k = 0; k < 65536; k++) total += data[k];
+      foldByteHistogram(data, coding, sum);
+    } else if (method === "confusionMatrix") {
       for (let r = 0; r < H; r++) {
         for (let c = 0; c < H; c++) {
           const v = data[r * H + c];

@@ -90,23 +90,33 @@ export class WorkerPool {
     }
     const t = toShared(yTrue), p = toShared(yPred);
     const n = t.length;
-    // split on multiples of 64 so that word loads stay aligned in every range
-    const per = Math.ceil(n / this.size / 64) * 64;
-    const jobs: Promise<WorkerReply>[] = [];
-    for (let k = 0; k < this.size; k++) {
-      const start = Math.min(n, k * per), end = Math.min(n, start + per);
-      if (start === end && k > 0) break;
-      const id = this.#nextId++;
-      const job: WorkerJob = { id, yTrue: t, yPred: p, coding, start, end };
-      jobs.push(new Promise((resolve) => this.#pending.set(id, resolve)));
-      this.#workers[k].postMessage(job);
-    }
-    const replies = await Promise.all(jobs);
+    // Ranges handed out on demand (a worker gets the next one when it returns its table), so a
+    // worker slowed down by other load on a shared machine simply takes fewer ranges. Range
+    // bounds are multiples of 64 so that word loads stay aligned in every range.
+    const parts = Math.max(1, Math.min(8 * this.size, Math.ceil(n / 2 ** 20)));
+    const per = Math.max(64, Math.ceil(n / parts / 64) * 64);
     const sum = new Float64Array(coding.height * coding.width);
-    for (const r of replies) {
-      if (r.table === null) throw new Error(`A counting worker failed: ${r.error}`);
-      for (let i = 0; i < sum.length; i++) sum[i] += r.table[i];
-    }
+    let next = 0;
+    let failure: string | null = null;
+    const runWorker = async (w: Worker) => {
+      while (next < n || (n === 0 && next === 0)) {
+        const start = next, end = Math.min(n, start + per);
+        next = n === 0 ? 1 : end;
+        const id = this.#nextId++;
+        const job: WorkerJob = { id, yTrue: t, yPred: p, coding, start, end };
+        const reply = await new Promise<WorkerReply>((resolve) => {
+          this.#pending.set(id, resolve);
+          w.postMessage(job);
+        });
+        if (reply.table === null) {
+          failure = reply.error;
+          return;
+        }
+        for (let i = 0; i < sum.length; i++) sum[i] += reply.table[i];
+      }
+    };
+    await Promise.all(this.#workers.map(runWorker));
+    if (failure !== null) throw new Error(`A counting worker failed: ${failure}`);
     return sum;
   }
 

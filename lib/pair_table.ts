@@ -264,7 +264,10 @@ export function countPairTable(
   return table;
 }
 
-/** Byte labels: two lookup tables, four labels per 32-bit load where the alignment allows. */
+/**
+ * Byte labels: a raw 256 x 256 histogram of `(t << 8) | p` (four labels per 32-bit load where the
+ * alignment allows), folded into the code table every 2^31 pixels so no `u32` bin can overflow.
+ */
 function countBytes(
   yTrue: Uint8Array,
   yPred: Uint8Array,
@@ -273,29 +276,85 @@ function countBytes(
   start: number,
   end: number,
 ): void {
-  const lt = new Int32Array(256), lp = new Int32Array(256);
-  for (let v = 0; v < 256; v++) {
-    lt[v] = trueCode(coding, v) * coding.width;
-    lp[v] = predCode(coding, v);
+  const hist = new Uint32Array(65536);
+  for (let s = start; s < end; s += 2 ** 31) {
+    histogramBytes(yTrue, yPred, s, Math.min(end, s + 2 ** 31), hist);
+    foldByteHistogram(hist, coding, table);
   }
-  let i = start;
-  while (i < end && (yTrue.byteOffset + i) % 4 !== 0) {
-    table[lt[yTrue[i]] + lp[yPred[i]]]++;
-    i++;
+}
+
+/**
+ * Adds a raw 256 x 256 byte-pair histogram (`hist[(t << 8) | p]`) to the code table and clears
+ * it. Shared by the workers and the tfjs byte path.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { foldByteHistogram, pairCoding } from "./pair_table.ts";
+ * const coding = pairCoding(2, [255])!;
+ * const hist = new Uint32Array(65536);
+ * hist[(1 << 8) | 0] = 3; // (1, 0) x 3
+ * hist[(255 << 8) | 1] = 2; // ignored
+ * hist[(0 << 8) | 9] = 1; // (0, out of range)
+ * const table = foldByteHistogram(hist, coding, new Float64Array(12));
+ * assert.deepEqual([...table], [0, 0, 1, 3, 0, 0, 0, 0, 0, 0, 2, 0]);
+ * assert.ok(hist.every((v) => v === 0));
+ * ```
+ */
+export function foldByteHistogram(
+  hist: { length: number; [k: number]: number },
+  coding: PairCoding,
+  table: Float64Array,
+): Float64Array {
+  if (hist.length !== 65536) {
+    throw new RangeError(
+      `Expected a byte-pair histogram of length 65536, but found ${hist.length}`,
+    );
   }
-  const le = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-  if (le && (yPred.byteOffset + i) % 4 === 0 && end - i >= 4) {
-    const words = (end - i) >>> 2;
-    const tw = new Uint32Array(yTrue.buffer, yTrue.byteOffset + i, words);
-    const pw = new Uint32Array(yPred.buffer, yPred.byteOffset + i, words);
-    for (let w = 0; w < words; w++) {
-      const a = tw[w], b = pw[w];
-      table[lt[a & 255] + lp[b & 255]]++;
-      table[lt[(a >>> 8) & 255] + lp[(b >>> 8) & 255]]++;
-      table[lt[(a >>> 16) & 255] + lp[(b >>> 16) & 255]]++;
-      table[lt[a >>> 24] + lp[b >>> 24]]++;
+  const pc = new Int32Array(256);
+  for (let p = 0; p < 256; p++) pc[p] = predCode(coding, p);
+  for (let t = 0; t < 256; t++) {
+    const row = trueCode(coding, t) * coding.width;
+    for (let p = 0; p < 256; p++) {
+      const k = (t << 8) | p;
+      const n = hist[k];
+      if (n !== 0) {
+        table[row + pc[p]] += n;
+        hist[k] = 0;
+      }
     }
-    i += words * 4;
   }
-  for (; i < end; i++) table[lt[yTrue[i]] + lp[yPred[i]]]++;
+  return table;
+}
+
+function histogramBytes(
+  yTrue: Uint8Array,
+  yPred: Uint8Array,
+  start: number,
+  end: number,
+  hist: Uint32Array,
+): void {
+  let i = start;
+  // Word loads need both arrays at the same alignment; otherwise count byte by byte.
+  if (((yTrue.byteOffset + i) & 3) === ((yPred.byteOffset + i) & 3)) {
+    while (i < end && ((yTrue.byteOffset + i) & 3) !== 0) {
+      hist[(yTrue[i] << 8) | yPred[i]]++;
+      i++;
+    }
+    const words = (end - i) >>> 2;
+    if (words > 0) {
+      const t32 = new Uint32Array(yTrue.buffer, yTrue.byteOffset + i, words);
+      const p32 = new Uint32Array(yPred.buffer, yPred.byteOffset + i, words);
+      // byte k of both words is the same pixel whatever the platform's endianness
+      for (let j = 0; j < words; j++) {
+        const a = t32[j], b = p32[j];
+        hist[((a & 0xff) << 8) | (b & 0xff)]++;
+        hist[(a & 0xff00) | ((b >>> 8) & 0xff)]++;
+        hist[((a >>> 8) & 0xff00) | ((b >>> 16) & 0xff)]++;
+        hist[((a >>> 16) & 0xff00) | (b >>> 24)]++;
+      }
+      i += words << 2;
+    }
+  }
+  for (; i < end; i++) hist[(yTrue[i] << 8) | yPred[i]]++;
 }
