@@ -11,9 +11,6 @@
  */
 import type { IntegerLabels, PairCoding } from "./pair_table.ts";
 
-// Minimal WebGPU typings used here (Deno ships them, but keeping the module self-describing
-// avoids depending on a particular lib setting).
-type GPUDeviceLike = GPUDevice;
 
 /** Largest number of pixels counted by one dispatch (so that `u32` counts cannot overflow). */
 export const WEBGPU_MAX_CHUNK: number = 2 ** 30;
@@ -54,7 +51,21 @@ function labelKind(a: IntegerLabels): "u8" | "u16" | "i32" {
   return a instanceof Uint8Array ? "u8" : a instanceof Uint16Array ? "u16" : "i32";
 }
 
-/** WGSL source of the counting kernel for one coding and one pair of label kinds. */
+/**
+ * WGSL source of the counting kernel for one coding and one pair of label kinds. The table lives
+ * in workgroup memory when it fits in `maxWorkgroupStorageBytes`, otherwise every thread adds
+ * straight into the global table.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { webGpuShader } from "./backend_webgpu.ts";
+ * import { pairCoding } from "./pair_table.ts";
+ * const wgsl = webGpuShader(pairCoding(21, [255])!, "u8", "u8");
+ * assert.ok(wgsl.includes("var<workgroup> hist: array<atomic<u32>, 506>"));
+ * assert.ok(wgsl.includes("v == 255i")); // the ignore label
+ * ```
+ */
 export function webGpuShader(
   coding: PairCoding,
   trueKind: "u8" | "u16" | "i32",
@@ -155,13 +166,13 @@ export class WebGpuCounter {
   readonly info: WebGpuAdapterInfo;
   /** Pixels per dispatch (<= {@link WEBGPU_MAX_CHUNK}, limited by the storage binding size). */
   readonly chunkPixels: number;
-  #device: GPUDeviceLike;
+  #device: GPUDevice;
   #pipelines = new Map<string, GPUComputePipeline>();
   #buffers: { t: GPUBuffer; p: GPUBuffer; table: GPUBuffer; read: GPUBuffer; params: GPUBuffer }[] =
     [];
   #maxLocal: number;
 
-  private constructor(device: GPUDeviceLike, info: WebGpuAdapterInfo, chunkPixels: number) {
+  private constructor(device: GPUDevice, info: WebGpuAdapterInfo, chunkPixels: number) {
     this.#device = device;
     this.info = info;
     this.chunkPixels = chunkPixels;
@@ -334,7 +345,7 @@ export class WebGpuCounter {
 
 /** Uploads labels[start..end) to `buffer` as whole 32-bit words (the tail word zero-padded). */
 function writeLabels(
-  d: GPUDeviceLike,
+  d: GPUDevice,
   buffer: GPUBuffer,
   labels: IntegerLabels,
   start: number,
