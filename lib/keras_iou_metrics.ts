@@ -21,6 +21,7 @@ import {
   FLOAT32_COUNT_LIMIT,
   sumInOrder,
   type SummationOrder,
+  sumTorchColumn,
   VALID_THRESHOLD_F32,
   wrapInt32,
 } from "./keras_float32.ts";
@@ -271,12 +272,29 @@ export class IoU {
     this.#labelConv = d.labels;
     this.#resultF64 = d.resultF64;
     this.#rule = outOfRangeRule(p, this.backend, this.compiled);
+    // numpy: pairwise; TF eager: Eigen's 8 lanes; JAX eager: left to right; jax.jit: 16 lanes
+    // (all observed on real Keras 3.15.1 with up to 16 targets); TF XLA: left to right, observed
+    // for every IoU and float32-state MeanIoU, but not for int-state MeanIoU with 8 or more
+    // classes, whose fused order is not pinned down
     this.#order = this.backend === "numpy"
       ? "numpy-pairwise"
       : this.backend === "tensorflow"
-      ? "tf-8-lane"
+      ? (this.compiled ? "sequential" : "tf-8-lane")
+      : this.backend === "jax" && this.compiled
+      ? "xla-16-lane"
+      : this.backend === "torch"
+      ? "torch-cascade"
       : "sequential";
-    if (this.targetClassIds.length >= 8 && (this.compiled || this.backend === "torch")) {
+    const k = this.targetClassIds.length;
+    if (
+      (this.backend === "torch" && k >= 8 && !p.zeroesInvalidIoU) ||
+      (this.compiled && this.backend === "tensorflow" && k >= 8 && className.endsWith("MeanIoU") &&
+        !this.stateDtype.startsWith("float")) ||
+      (this.compiled && this.backend === "jax" && k > 16) ||
+      (this.compiled && k >= 8 && !p.zeroesInvalidIoU) || // XLA orders observed on 3.15.1 only
+      (!this.compiled && this.backend === "tensorflow" && k >= 64) ||
+      (!this.compiled && this.backend === "jax" && k > 32)
+    ) {
       this.caveats.push(
         `With ${this.targetClassIds.length} target ids the float32 sum order of the IoU vector ` +
           `is not pinned down for ${this.backend}${this.compiled ? " compiled" : ""}: the last ` +
@@ -285,8 +303,11 @@ export class IoU {
     }
     if (this.backend === "torch") {
       this.caveats.push(
-        "The torch backend is emulated from the source notes (int32 state like JAX, sequential " +
-          "scatter), not checked against real Keras runs",
+        p.generation === "masked"
+          ? "The torch backend is checked against real Keras 3.15.1 on torch 2.13 (CPU, AVX2: " +
+            "AVX-512 builds of torch sum float32 in 16-float vectors, which changes the last ulp)"
+          : "The torch backend before 3.15 is emulated from the source notes (int32 state like " +
+            "JAX from 3.8, sequential scatter, -1 wraps, ids >= numClasses raise IndexError)",
       );
     }
     if (p.generation === "int-state" && this.backend === "numpy" && this.numpyMajor < 2) {
@@ -360,6 +381,39 @@ export class IoU {
   /** Whether the exact matrix has seen a weight other than 0 or 1 (see {@link IoU.exactCm}). */
   get exactWeighted(): boolean {
     return this.#trackedWeighted;
+  }
+
+  /**
+   * Accumulates one batch given as its exact pair counts instead of pixels: `counts[t][p]` (or
+   * row-major) = number of pixels of true class t predicted as p, unit weights, ids in range and
+   * ignored pixels already left out. With unit weights every Keras variant is a function of these
+   * per-batch counts, so this equals `updateState` on any batch with these counts (and is how
+   * long validation runs are simulated without making the pixels).
+   */
+  updateStateFromCounts(counts: readonly (readonly number[])[] | ArrayLike<number>): this {
+    const C = this.numClasses;
+    const flat = new Float64Array(C * C);
+    const rows = counts as readonly (readonly number[])[];
+    if (Array.isArray(counts) && Array.isArray(rows[0])) {
+      if (rows.length !== C || rows.some((r) => r.length !== C)) {
+        throw new RangeError(`Expected counts to be a ${C} x ${C} matrix`);
+      }
+      rows.forEach((r, i) => r.forEach((v, j) => (flat[i * C + j] = v)));
+    } else {
+      const a = counts as ArrayLike<number>;
+      if (a.length !== C * C) {
+        throw new RangeError(`Expected counts to hold ${C * C} values, but found ${a.length}`);
+      }
+      for (let k = 0; k < a.length; k++) flat[k] = a[k];
+    }
+    for (let k = 0; k < flat.length; k++) {
+      if (!Number.isInteger(flat[k]) || flat[k] < 0 || flat[k] > Number.MAX_SAFE_INTEGER) {
+        throw new RangeError(`Expected counts to be integers >= 0, but found ${flat[k]}`);
+      }
+    }
+    this.#commitCounts(flat);
+    if (this.#exact !== null) { for (let k = 0; k < flat.length; k++) this.#exact[k] += flat[k]; }
+    return this;
   }
 
   /** Sets the state to zeros (`reset_state`). Warnings and caveats are kept. */
@@ -530,13 +584,15 @@ export class IoU {
     }
     const exact = this.#exact;
     if (
-      unit && td instanceof Uint8Array && pd instanceof Uint8Array && C >= 2 && C <= 65536 &&
+      unit && isInt32Typed(td) && isInt32Typed(pd) && C >= 2 && C <= 65536 &&
       (!hasIgnore || Number.isInteger(this.ignoreClass))
     ) {
       // Fast path: exact integer counts of the kept pairs (the core counting kernel). With unit
-      // weights every Keras variant is a function of these per-batch counts. uint8 labels are
-      // never negative, so the wrap rules never apply; only "raise" vs "drop" matters.
-      const raising = rule === "tf-assert" || rule === "tf-scatter-error" || rule === "wrap-error";
+      // weights every Keras variant is a function of these per-batch counts, and integer labels
+      // that fit int32 need no conversion. Where Keras drops out-of-range ids the kernel drops
+      // them; otherwise it raises on any, and the loop below redoes the batch with the
+      // version's rule (wrap, or raise as Keras does).
+      const raising = rule !== "drop" && rule !== "mask";
       this.#policy ??= countingPolicy(C, {
         ignoreIndex: hasIgnore ? [this.ignoreClass as number] : [],
         outOfRange: raising ? "error" : "drop",
@@ -557,17 +613,22 @@ export class IoU {
     const exactBatch = exact === null ? null : new Float64Array(C * C);
     const ignoreExact = hasIgnore ? Math.trunc(this.ignoreClass as number) : NaN;
     const counts = new Float64Array(C * C);
-    // slow path: an ordered list of (cell, weight) updates
-    const cells = unit ? null : new Int32Array(n);
-    const ws = unit ? null : new Float64Array(n);
-    let m = 0; // number of ordered updates
+    // weighted path: updates applied in element order, in the state's arithmetic, onto a batch
+    // matrix (eager) or onto a copy of the running total (compiled float: XLA folds
+    // total + scatter(zeros, idx, w) into one scatter-add onto the total)
+    const state = this.stateDtype;
+    const direct = !unit && this.compiled && (state === "float32" || state === "float64");
+    const acc = unit ? counts : direct ? this.#cm.slice() : new Float64Array(C * C);
+    const sKind = state === "float32" ? 0 : state === "int32" ? 1 : 2;
     let kept = 0; // position after removal (tf.keras / Keras 3.0-3.2 ignore_class)
+    const wScalar = weightScalar;
+    const w0 = weights !== null && weights.length > 0 ? weights[0] : 1;
     for (let i = 0; i < n; i++) {
       const rt = td[i];
       const rp = pd[i];
       let t = tIsInt ? rt : convT(rt);
       let q = pIsInt ? rp : convP(rp);
-      let wi = unit ? 1 : (weights as ArrayLike<number>)[weightScalar ? 0 : i];
+      let wi = unit ? 1 : wScalar ? w0 : (weights as ArrayLike<number>)[i];
       if (exactBatch !== null) {
         const a = Math.trunc(rt);
         const b = Math.trunc(rp);
@@ -601,8 +662,8 @@ export class IoU {
           continue; // where(valid, ., 0): weight 0 on cell (0, 0)
         }
       }
-      let a = t >= 0 ? Math.floor(t) : Math.ceil(t);
-      let b = q >= 0 ? Math.floor(q) : Math.ceil(q);
+      let a = tIsInt ? t : Math.trunc(t);
+      let b = pIsInt ? q : Math.trunc(q);
       if (!(a >= 0 && a < C && b >= 0 && b < C)) {
         switch (rule) {
           case "drop":
@@ -628,51 +689,19 @@ export class IoU {
       kept++;
       const cell = a * C + b;
       if (unit) counts[cell]++;
-      else {
-        (cells as Int32Array)[m] = cell;
-        (ws as Float64Array)[m] = wi;
-        m++;
-      }
+      else if (sKind === 0) acc[cell] = f32(acc[cell] + wi);
+      else if (sKind === 1) acc[cell] = wrapInt32(acc[cell] + wi);
+      else acc[cell] += wi;
     }
     // commit (nothing above wrote the state)
     const cm = this.#cm;
-    const state = this.stateDtype;
-    if (unit) {
-      this.#commitCounts(counts);
-    } else if (this.compiled && (state === "float32" || state === "float64")) {
-      // XLA folds total + scatter(zeros, idx, w) into one scatter-add onto the running total
-      const round = state === "float32" ? f32 : (x: number) => x;
-      for (let j = 0; j < m; j++) {
-        const k = (cells as Int32Array)[j];
-        cm[k] = round(cm[k] + (ws as Float64Array)[j]);
-      }
-    } else {
-      const batch = new Float64Array(C * C);
-      for (let j = 0; j < m; j++) {
-        const k = (cells as Int32Array)[j];
-        const v = (ws as Float64Array)[j];
-        switch (state) {
-          case "float32":
-            batch[k] = f32(batch[k] + v);
-            break;
-          case "int32":
-            batch[k] = wrapInt32(batch[k] + v);
-            break;
-          default:
-            batch[k] = batch[k] + v;
-        }
-      }
-      for (let k = 0; k < batch.length; k++) {
-        switch (state) {
-          case "float32":
-            cm[k] = f32(cm[k] + batch[k]);
-            break;
-          case "int32":
-            cm[k] = wrapInt32(cm[k] + batch[k]);
-            break;
-          default:
-            cm[k] = cm[k] + batch[k];
-        }
+    if (unit) this.#commitCounts(counts);
+    else if (direct) cm.set(acc);
+    else {
+      for (let k = 0; k < acc.length; k++) {
+        if (sKind === 0) cm[k] = f32(cm[k] + acc[k]);
+        else if (sKind === 1) cm[k] = wrapInt32(cm[k] + acc[k]);
+        else cm[k] = cm[k] + acc[k];
       }
     }
     if (exact !== null && exactBatch !== null) {
@@ -769,9 +798,12 @@ export class IoU {
       const round = state === "float32" ? f32 : (x: number) => x;
       for (let i = 0; i < C; i++) row[i] = sumInOrder(cm, this.#order, round, i * C, C);
       for (let j = 0; j < C; j++) {
-        let s = 0;
-        for (let i = 0; i < C; i++) s = round(s + cm[i * C + j]);
-        col[j] = s;
+        if (this.backend === "torch") col[j] = sumTorchColumn(cm, j, C, C, round);
+        else {
+          let s = 0;
+          for (let i = 0; i < C; i++) s = round(s + cm[i * C + j]);
+          col[j] = s;
+        }
       }
     } else {
       for (let i = 0; i < C; i++) {
@@ -855,6 +887,10 @@ export class IoU {
     }
     return round(s / nvF);
   }
+}
+
+function isInt32Typed(x: ArrayLike<number>): x is Uint8Array | Uint16Array | Int32Array {
+  return x instanceof Uint8Array || x instanceof Uint16Array || x instanceof Int32Array;
 }
 
 function labelConverter(

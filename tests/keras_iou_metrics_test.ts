@@ -143,8 +143,8 @@ function bothPaths(
   yTrue: number[],
   yPred: number[],
 ): [IoU, IoU, IoU] {
-  const fast = make().updateState(Uint8Array.from(yTrue), Uint8Array.from(yPred));
-  const loop = make().updateState(Int32Array.from(yTrue), Int32Array.from(yPred));
+  const fast = make().updateState(Int32Array.from(yTrue), Uint8Array.from(yPred));
+  const loop = make().updateState(yTrue, yPred); // plain arrays: the per-element loop
   const w = new Float32Array(yTrue.length + 1).fill(1);
   w[yTrue.length] = 0;
   const slow = make().updateState([...yTrue, 1], [...yPred, 0], w);

@@ -171,6 +171,12 @@ def scenario_specs(skip_big):
             dict(name="X4_ignore255_pred_out_of_range", generator=dict(K=3, batches=2, batch_shape=[2, 8, 8],
                  sT=131, sC=132, sP=133, wT=[1, 1, 1, 1], acc=[u] * 3, wP=[1, 1, 1, 1], labels_true=[0, 1, 2, 255],
                  void_category=3), metrics=[mean(3, ignore_class=255), mean(3, f, ignore_class=255)]),
+            dict(name="X5_sixteen_classes_sum_order", generator=dict(K=16, batches=12, batch_shape=[1, 16, 16],
+                 sT=141, sC=142, sP=143, sW=144, wT=list(range(16, 0, -1)), acc=[u] * 16, wP=[1] * 16,
+                 weights=[0.5, 1.0, 1.5, 2.0, 3.0], weights_dtype="float32"),
+                 metrics=[mean(16), mean(16, f), iou(16, list(range(8))), iou(16, list(range(11))),
+                          iou(16, list(range(15, 2, -1))), iou(16, list(range(8)), f), iou(16, list(range(13)), f),
+                          iou(16, list(range(9)), f)]),
         ],
     }
     if skip_big:
