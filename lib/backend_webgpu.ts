@@ -11,7 +11,6 @@
  */
 import type { IntegerLabels, PairCoding } from "./pair_table.ts";
 
-
 /** Largest number of pixels counted by one dispatch (so that `u32` counts cannot overflow). */
 export const WEBGPU_MAX_CHUNK: number = 2 ** 30;
 
