@@ -280,11 +280,19 @@ export class WebGpuCounter {
     const tableBytes = Math.ceil(K / 4) * 16;
     const sum = new Float64Array(K);
     const n = yTrue.length;
-    const inFlight: Promise<void>[] = [];
+    // in-flight chunks resolve to an error message or null (never reject while another waits)
+    const inFlight: Promise<string | null>[] = [];
+    const failed = (e: unknown) => String(e);
     let slot = 0;
     for (let start = 0; start < n || (n === 0 && start === 0); start += this.chunkPixels) {
       const end = Math.min(n, start + this.chunkPixels);
-      if (inFlight[slot] !== undefined) await inFlight[slot];
+      if (inFlight[slot] !== undefined) {
+        const error = await inFlight[slot];
+        if (error !== null) {
+          await Promise.all(inFlight);
+          throw new Error(error);
+        }
+      }
       const b = this.#buffersFor(slot, tableBytes);
       writeLabels(d, b.t, yTrue, start, end);
       writeLabels(d, b.p, yPred, start, end);
@@ -319,16 +327,14 @@ export class WebGpuCounter {
           total += counts[k];
         }
         b.read.unmap();
-        if (total !== chunkPixels) {
-          throw new Error(
-            `WebGPU kernel returned ${total} counts for a chunk of ${chunkPixels} pixels; refusing a wrong result`,
-          );
-        }
-      });
+        return total === chunkPixels
+          ? null
+          : `WebGPU kernel returned ${total} counts for a chunk of ${chunkPixels} pixels; refusing a wrong result`;
+      }).catch(failed);
       slot = 1 - slot;
       if (n === 0) break;
     }
-    await Promise.all(inFlight.filter((x) => x !== undefined));
+    for (const error of await Promise.all(inFlight)) if (error !== null) throw new Error(error);
     return sum;
   }
 
