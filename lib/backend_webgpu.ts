@@ -73,7 +73,9 @@ export function webGpuShader(
 ): string {
   const C = coding.numClasses, W = coding.width, K = coding.height * coding.width;
   const local = K * 4 <= maxWorkgroupStorageBytes;
-  const ig = coding.ignore.map((v) => `v == ${v}i`).join(" || ");
+  // -2^31 has no WGSL i32 literal: spell every ignore value as the bits of a u32 literal
+  const ig = coding.ignore.map((v) => v < 0 ? `v == bitcast<i32>(${v >>> 0}u)` : `v == ${v}i`)
+    .join(" || ");
   // Reads element i of a label array of the given kind as i32.
   const reader = (name: string, kind: "u8" | "u16" | "i32") =>
     kind === "u8"
