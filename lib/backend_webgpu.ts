@@ -218,10 +218,11 @@ export class WebGpuCounter {
     return new WebGpuCounter(device, info, chunk);
   }
 
-  #pipeline(coding: PairCoding, tk: "u8" | "u16" | "i32", pk: "u8" | "u16" | "i32") {
+  async #pipeline(coding: PairCoding, tk: "u8" | "u16" | "i32", pk: "u8" | "u16" | "i32") {
     const key = `${coding.numClasses}|${coding.ignore.join(",")}|${tk}|${pk}`;
     let pipe = this.#pipelines.get(key);
     if (pipe === undefined) {
+      this.#device.pushErrorScope("validation");
       const module = this.#device.createShaderModule({
         code: webGpuShader(coding, tk, pk, this.#maxLocal),
       });
@@ -229,6 +230,10 @@ export class WebGpuCounter {
         layout: "auto",
         compute: { module, entryPoint: "main" },
       });
+      const error = await this.#device.popErrorScope();
+      if (error !== null) {
+        throw new Error(`The WebGPU counting shader failed to build: ${error.message}`);
+      }
       this.#pipelines.set(key, pipe);
     }
     return pipe;
@@ -277,7 +282,7 @@ export class WebGpuCounter {
     }
     const d = this.#device;
     const tk = labelKind(yTrue), pk = labelKind(yPred);
-    const pipe = this.#pipeline(coding, tk, pk);
+    const pipe = await this.#pipeline(coding, tk, pk);
     const K = coding.height * coding.width;
     const tableBytes = Math.ceil(K / 4) * 16;
     const sum = new Float64Array(K);
