@@ -964,15 +964,27 @@ function comparisonOutput(
 // ---------------------------------------------------------------------------------------------
 // Commands
 
-async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
-  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
-  const tmp = `${dir}/.${path.slice(path.lastIndexOf("/") + 1)}.tmp-${Deno.pid}`;
+/**
+ * Writes every file to a temporary name beside it first, and renames them into place only when
+ * all were written: a failed run leaves neither a partial file nor half of the outputs.
+ */
+async function writeAllAtomic(files: { path: string; data: Uint8Array }[]): Promise<void> {
+  const tmps: string[] = [];
   try {
-    await Deno.writeFile(tmp, data);
-    await Deno.rename(tmp, path);
+    for (const { path, data } of files) {
+      const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
+      const tmp = `${dir}/.${path.slice(path.lastIndexOf("/") + 1)}.tmp-${Deno.pid}`;
+      tmps.push(tmp);
+      try {
+        await Deno.writeFile(tmp, data);
+      } catch (e) {
+        throw new InputError(`${path}: cannot write (${(e as Error).message})`);
+      }
+    }
+    for (let k = 0; k < files.length; k++) await Deno.rename(tmps[k], files[k].path);
   } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw new InputError(`${path}: cannot write (${(e as Error).message})`);
+    for (const tmp of tmps) await Deno.remove(tmp).catch(() => {});
+    throw e instanceof InputError ? e : new InputError(`cannot write (${(e as Error).message})`);
   }
 }
 
@@ -1631,24 +1643,26 @@ export async function main(args: string[]): Promise<number> {
     else if (command === "risk") result = await runRisk(values);
     else result = await runKeras(values);
     const text = render(result.rendered, format);
+    const files: { path: string; data: Uint8Array }[] = [];
     if (values["save-cm"] !== undefined) {
       if (!result.cm) {
         throw new InputError("Expected --save-cm with masks or --cm, not with 'risk'");
       }
       const cm = result.cm;
-      const data = cm.counts();
-      await writeAtomic(
-        values["save-cm"],
-        encodeNpy({
+      files.push({
+        path: values["save-cm"],
+        data: encodeNpy({
           shape: [cm.numClasses, cm.numClasses],
-          data,
+          data: cm.counts(),
           dtype: cm.weighted ? "float64" : "int64",
         }),
-      );
+      });
     }
     if (values.out !== undefined) {
-      await writeAtomic(values.out, new TextEncoder().encode(text));
-    } else {
+      files.push({ path: values.out, data: new TextEncoder().encode(text) });
+    }
+    await writeAllAtomic(files);
+    if (values.out === undefined) {
       const bytes = new TextEncoder().encode(text);
       for (let o = 0; o < bytes.length;) o += await Deno.stdout.write(bytes.subarray(o));
     }

@@ -367,6 +367,26 @@ Deno.test("cli compare --cm: saved matrices, float32 damage signs, and --save-cm
     assert.deepEqual(cells, refMatrix(images, 5, [255]).flat());
     const report = JSON.parse(await Deno.readTextFile(`${dir}/report.json`));
     assert.deepEqual(report.confusionMatrix, refMatrix(images, 5, [255]));
+    // an output that cannot be written leaves the other one unwritten too
+    const failed = await cli([
+      "compare",
+      "--true",
+      `${dir}/a.npy`,
+      "--pred",
+      `${dir}/b.npy`,
+      "--classes",
+      "5",
+      "--ignore",
+      "255",
+      "--save-cm",
+      `${dir}/second.npy`,
+      "--out",
+      `${dir}/no/such/dir/r.json`,
+    ]);
+    assert.equal(failed.code, 2);
+    assert.match(failed.stderr, /r\.json: cannot write/);
+    await assert.rejects(() => Deno.stat(`${dir}/second.npy`), Deno.errors.NotFound);
+    assert.deepEqual([...Deno.readDirSync(dir)].filter((e) => e.name.includes(".tmp-")), []);
     // and the saved .npy is itself accepted by --cm
     const again = await json(["compare", "--cm", `${dir}/saved.npy`]);
     assert.equal(again.values.dataset, report.values.dataset);
