@@ -117,7 +117,18 @@ function countUint8(policy: CountingPolicy, yTrue: Uint8Array, yPred: Uint8Array
 /** Reused across calls (counting is synchronous); always left all zero. */
 let scratch: Uint32Array | undefined;
 
-function histogramUint8(
+/**
+ * Adds the raw pairs `(yTrue[i] << 8) | yPred[i]` for i in [start, end) to a 65,536-bin
+ * histogram, four labels per 32-bit load where both arrays share an alignment. Shared with the
+ * accelerated backends (`pair_table.ts`). Bins are u32: callers keep `end - start` below 2^32.
+ *
+ * @param yTrue True labels.
+ * @param yPred Predicted labels, same length.
+ * @param start First index.
+ * @param end One past the last index.
+ * @param hist The histogram to add to.
+ */
+export function histogramUint8(
   yTrue: Uint8Array,
   yPred: Uint8Array,
   start: number,

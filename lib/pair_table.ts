@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { histogramUint8 } from "./pair_counts.ts";
 import { ConfusionMatrix } from "./confusion_matrix.ts";
 import type { LabelArray } from "./labels.ts";
 
@@ -278,7 +279,7 @@ function countBytes(
 ): void {
   const hist = new Uint32Array(65536);
   for (let s = start; s < end; s += 2 ** 31) {
-    histogramBytes(yTrue, yPred, s, Math.min(end, s + 2 ** 31), hist);
+    histogramUint8(yTrue, yPred, s, Math.min(end, s + 2 ** 31), hist);
     foldByteHistogram(hist, coding, table);
   }
 }
@@ -325,36 +326,4 @@ export function foldByteHistogram(
     }
   }
   return table;
-}
-
-function histogramBytes(
-  yTrue: Uint8Array,
-  yPred: Uint8Array,
-  start: number,
-  end: number,
-  hist: Uint32Array,
-): void {
-  let i = start;
-  // Word loads need both arrays at the same alignment; otherwise count byte by byte.
-  if (((yTrue.byteOffset + i) & 3) === ((yPred.byteOffset + i) & 3)) {
-    while (i < end && ((yTrue.byteOffset + i) & 3) !== 0) {
-      hist[(yTrue[i] << 8) | yPred[i]]++;
-      i++;
-    }
-    const words = (end - i) >>> 2;
-    if (words > 0) {
-      const t32 = new Uint32Array(yTrue.buffer, yTrue.byteOffset + i, words);
-      const p32 = new Uint32Array(yPred.buffer, yPred.byteOffset + i, words);
-      // byte k of both words is the same pixel whatever the platform's endianness
-      for (let j = 0; j < words; j++) {
-        const a = t32[j], b = p32[j];
-        hist[((a & 0xff) << 8) | (b & 0xff)]++;
-        hist[(a & 0xff00) | ((b >>> 8) & 0xff)]++;
-        hist[((a >>> 8) & 0xff00) | ((b >>> 16) & 0xff)]++;
-        hist[((a >>> 16) & 0xff00) | (b >>> 24)]++;
-      }
-      i += words << 2;
-    }
-  }
-  for (; i < end; i++) hist[(yTrue[i] << 8) | yPred[i]]++;
 }
