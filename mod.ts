@@ -1,2 +1,4 @@
 // Public API of the toolkit: re-exports only.
-export {};
+export * from "./lib/display.ts";
+export * from "./lib/plot.ts";
+export * from "./lib/table.ts";
