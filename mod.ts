@@ -1,4 +1,18 @@
-// Public API of the toolkit: re-exports only.
+/**
+ * Exact segmentation metrics: integer confusion matrices and per-image counts, every common
+ * definition of mean IoU side by side, and emulations of what real libraries report.
+ *
+ * @module
+ */
+
+export * from "./lib/labels.ts";
+export * from "./lib/confusion_matrix.ts";
+export * from "./lib/segmentation_stats.ts";
+export * from "./lib/mean_iou.ts";
+export * from "./lib/dice.ts";
+export * from "./lib/accuracy.ts";
+export * from "./lib/compare.ts";
+export * from "./lib/demo_dataset.ts";
 export * from "./lib/display.ts";
 export * from "./lib/plot.ts";
 export * from "./lib/table.ts";

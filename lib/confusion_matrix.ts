@@ -1,0 +1,331 @@
+/**
+ * The dataset confusion matrix: exact, streaming, mergeable and serialisable.
+ *
+ * @module
+ */
+
+import {
+  type CountingOptions,
+  type CountingPolicy,
+  countingPolicy,
+  type LabelArray,
+  type OutOfRangePolicy,
+  samePolicy,
+} from "./labels.ts";
+import { countPairs } from "./pair_counts.ts";
+
+export type { CountingOptions, LabelArray, OutOfRangePolicy } from "./labels.ts";
+
+/** Per-class true positives, false positives and false negatives, each of length numClasses. */
+export interface ClassCounts {
+  /** Pixels of class c predicted as c. */
+  tp: Float64Array;
+  /** Pixels of another class (or of an out-of-range true label, never counted) predicted as c. */
+  fp: Float64Array;
+  /** Pixels of class c predicted as another class, or out of range under `"miss"`. */
+  fn: Float64Array;
+}
+
+/** The JSON form of a {@linkcode ConfusionMatrix}. */
+export interface ConfusionMatrixJSON {
+  numClasses: number;
+  ignoreIndex: number[];
+  outOfRange: OutOfRangePolicy;
+  /** True when cells are sums of non-unit sample weights rather than pixel counts. */
+  weighted: boolean;
+  /** Rows = true class, columns = predicted class. */
+  counts: number[][];
+  /** Per true class: pixels whose prediction was out of range, under `"miss"`. */
+  missed: number[];
+}
+
+/**
+ * An exact confusion matrix over `numClasses` classes: rows are true classes, columns are
+ * predicted classes. Counts are float64 integers, exact up to 2^53 per cell; an update that
+ * would take a cell past 2^53 throws instead of rounding, and leaves the matrix unchanged.
+ *
+ * With sample weights, cells are float64 sums of the weights: exact for integer weights
+ * (while sums stay below 2^53), rounded to float64 otherwise; `weighted` says so.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfusionMatrix } from "./confusion_matrix.ts";
+ *
+ * const cm = new ConfusionMatrix(3, { ignoreIndex: 255 });
+ * cm.update([0, 0, 1, 2, 255], [0, 1, 1, 2, 0]);
+ * cm.update(new Uint8Array([2, 2]), new Uint8Array([2, 0]));
+ * assert.deepEqual(cm.toArray(), [[1, 1, 0], [0, 1, 0], [1, 0, 2]]);
+ * assert.equal(cm.total, 6);
+ * ```
+ */
+export class ConfusionMatrix {
+  /** Number of classes C; labels are class ids in [0, C). */
+  readonly numClasses: number;
+  /** True labels whose pixels are not counted, sorted. */
+  readonly ignoreIndex: readonly number[];
+  /** The out-of-range policy (see `CountingOptions`). */
+  readonly outOfRange: OutOfRangePolicy;
+  #policy: CountingPolicy;
+  #counts: Float64Array;
+  #missed: Float64Array;
+  #weighted = false;
+
+  /**
+   * @param numClasses Number of classes, an integer >= 2.
+   * @param options Ignore labels and the out-of-range policy.
+   */
+  constructor(numClasses: number, options: CountingOptions = {}) {
+    this.#policy = countingPolicy(numClasses, options);
+    this.numClasses = numClasses;
+    this.ignoreIndex = this.#policy.ignoreIndex;
+    this.outOfRange = this.#policy.outOfRange;
+    this.#counts = new Float64Array(numClasses * numClasses);
+    this.#missed = new Float64Array(numClasses);
+  }
+
+  /** The validated counting policy (shared with `SegmentationStats`). */
+  get policy(): CountingPolicy {
+    return this.#policy;
+  }
+
+  /**
+   * Counts one batch of pixels. All three arrays are flat and of equal length.
+   *
+   * @param yTrue True class ids.
+   * @param yPred Predicted class ids.
+   * @param sampleWeight Optional weight per pixel (finite, >= 0).
+   * @returns This matrix.
+   */
+  update(yTrue: LabelArray, yPred: LabelArray, sampleWeight?: LabelArray): this {
+    const { counts, missed, weighted } = countPairs(this.#policy, yTrue, yPred, sampleWeight);
+    return this.#add(counts, missed, weighted);
+  }
+
+  /**
+   * Adds a row-major C x C table of counts computed elsewhere (an accelerated kernel, a saved
+   * matrix), and optionally per-class "missed" counts. Values must be integers >= 0.
+   *
+   * @param counts Row-major counts, length C * C.
+   * @param missed Optional per-true-class missed counts, length C.
+   * @returns This matrix.
+   */
+  addCounts(counts: ArrayLike<number>, missed?: ArrayLike<number>): this {
+    const C = this.numClasses;
+    const table = checkedCounts("counts", counts, C * C);
+    const extra = missed === undefined ? new Float64Array(C) : checkedCounts("missed", missed, C);
+    return this.#add(table, extra, false);
+  }
+
+  /** Adds counts after checking that no cell passes 2^53; all or nothing. */
+  #add(counts: Float64Array, missed: Float64Array, weighted: boolean): this {
+    checkSum("counts", this.#counts, counts);
+    checkSum("missed", this.#missed, missed);
+    for (let k = 0; k < counts.length; k++) this.#counts[k] += counts[k];
+    for (let k = 0; k < missed.length; k++) this.#missed[k] += missed[k];
+    this.#weighted ||= weighted;
+    return this;
+  }
+
+  /** The count of pixels of true class `trueClass` predicted as `predClass`. */
+  get(trueClass: number, predClass: number): number {
+    const C = this.numClasses;
+    if (!Number.isInteger(trueClass) || trueClass < 0 || trueClass >= C) {
+      throw new RangeError(`Expected trueClass in [0, ${C}), but found ${trueClass}`);
+    }
+    if (!Number.isInteger(predClass) || predClass < 0 || predClass >= C) {
+      throw new RangeError(`Expected predClass in [0, ${C}), but found ${predClass}`);
+    }
+    return this.#counts[trueClass * C + predClass];
+  }
+
+  /** A copy of the row-major C x C counts. */
+  counts(): Float64Array {
+    return this.#counts.slice();
+  }
+
+  /** A copy of the per-true-class missed counts (out-of-range predictions under `"miss"`). */
+  missed(): Float64Array {
+    return this.#missed.slice();
+  }
+
+  /** The counts as nested arrays, rows = true class. */
+  toArray(): number[][] {
+    const C = this.numClasses;
+    return Array.from({ length: C }, (_, t) => Array.from(this.#counts.subarray(t * C, t * C + C)));
+  }
+
+  /** Every counted pixel, the missed ones included. */
+  get total(): number {
+    let sum = 0;
+    for (const v of this.#counts) sum += v;
+    for (const v of this.#missed) sum += v;
+    return sum;
+  }
+
+  /** True once non-unit sample weights were added: cells are then weight sums, not counts. */
+  get weighted(): boolean {
+    return this.#weighted;
+  }
+
+  /** Per-class TP, FP and FN; FN includes the missed pixels. */
+  classCounts(): ClassCounts {
+    const C = this.numClasses;
+    const tp = new Float64Array(C);
+    const fp = new Float64Array(C);
+    const fn = new Float64Array(C);
+    for (let t = 0; t < C; t++) {
+      for (let p = 0; p < C; p++) {
+        const n = this.#counts[t * C + p];
+        if (t === p) tp[t] += n;
+        else {
+          fn[t] += n;
+          fp[p] += n;
+        }
+      }
+      fn[t] += this.#missed[t];
+    }
+    return { tp, fp, fn };
+  }
+
+  /**
+   * Adds another matrix's counts. Both must count the same way (classes, ignore labels,
+   * out-of-range policy); otherwise the sum would mean nothing and this throws.
+   *
+   * @param other A matrix with the same policy.
+   * @returns This matrix.
+   */
+  merge(other: ConfusionMatrix): this {
+    if (!(other instanceof ConfusionMatrix)) {
+      throw new TypeError("Expected other to be a ConfusionMatrix");
+    }
+    if (!samePolicy(this.#policy, other.#policy)) {
+      throw new RangeError(
+        `Expected a matrix with the same policy (${describePolicy(this.#policy)}), but found ${
+          describePolicy(other.#policy)
+        }`,
+      );
+    }
+    return this.#add(other.#counts, other.#missed, other.#weighted);
+  }
+
+  /** An independent copy. */
+  clone(): ConfusionMatrix {
+    return new ConfusionMatrix(this.numClasses, this.#policy).merge(this);
+  }
+
+  /** The JSON form; `ConfusionMatrix.fromJSON` reads it back exactly. */
+  toJSON(): ConfusionMatrixJSON {
+    return {
+      numClasses: this.numClasses,
+      ignoreIndex: [...this.ignoreIndex],
+      outOfRange: this.outOfRange,
+      weighted: this.#weighted,
+      counts: this.toArray(),
+      missed: Array.from(this.#missed),
+    };
+  }
+
+  /**
+   * Reads a matrix back from its JSON form, checking every field.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { ConfusionMatrix } from "./confusion_matrix.ts";
+   *
+   * const cm = new ConfusionMatrix(2).update([0, 1, 1], [0, 1, 0]);
+   * const copy = ConfusionMatrix.fromJSON(JSON.parse(JSON.stringify(cm)));
+   * assert.deepEqual(copy.toArray(), [[1, 0], [1, 1]]);
+   * ```
+   *
+   * @param json The output of `toJSON` (possibly through `JSON.parse`).
+   * @returns A new matrix.
+   */
+  static fromJSON(json: ConfusionMatrixJSON): ConfusionMatrix {
+    if (typeof json !== "object" || json === null) {
+      throw new TypeError(`Expected a ConfusionMatrix JSON object, but found ${json}`);
+    }
+    const cm = new ConfusionMatrix(json.numClasses, {
+      ignoreIndex: json.ignoreIndex,
+      outOfRange: json.outOfRange,
+    });
+    const C = cm.numClasses;
+    if (!Array.isArray(json.counts) || json.counts.length !== C) {
+      throw new RangeError(`Expected counts to be ${C} rows, but found ${describe(json.counts)}`);
+    }
+    const flat = new Float64Array(C * C);
+    json.counts.forEach((row, t) => {
+      if (!Array.isArray(row) || row.length !== C) {
+        throw new RangeError(
+          `Expected counts row ${t} to have ${C} cells, but found ${describe(row)}`,
+        );
+      }
+      row.forEach((v, p) => flat[t * C + p] = v);
+    });
+    const weighted = json.weighted === true;
+    const table = weighted ? checkedWeights("counts", flat) : checkedCounts("counts", flat, C * C);
+    const missedInput = json.missed ?? new Array(C).fill(0);
+    const missed = weighted
+      ? checkedWeights("missed", Float64Array.from(missedInput))
+      : checkedCounts("missed", missedInput, C);
+    if (missed.length !== C) {
+      throw new RangeError(`Expected missed to have ${C} entries, but found ${missed.length}`);
+    }
+    return cm.#add(table, missed, weighted);
+  }
+}
+
+function describe(value: unknown): string {
+  return Array.isArray(value) ? `an array of length ${value.length}` : String(value);
+}
+
+function describePolicy(policy: CountingPolicy): string {
+  return `numClasses ${policy.numClasses}, ignoreIndex [${policy.ignoreIndex.join(", ")}], ` +
+    `outOfRange "${policy.outOfRange}"`;
+}
+
+/** Copies counts into a Float64Array, checking length and that each is an integer in [0, 2^53]. */
+function checkedCounts(name: string, values: ArrayLike<number>, length: number): Float64Array {
+  if (values === null || typeof values !== "object" || values.length !== length) {
+    throw new RangeError(
+      `Expected ${name} to have ${length} entries, but found ${
+        values === null || typeof values !== "object" ? String(values) : values.length
+      }`,
+    );
+  }
+  const out = new Float64Array(length);
+  for (let k = 0; k < length; k++) {
+    const v = values[k];
+    if (!Number.isSafeInteger(v) || v < 0) {
+      throw new RangeError(
+        `Expected ${name} to hold integers in [0, 2^53), but found ${v} at index ${k}`,
+      );
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+function checkedWeights(name: string, values: Float64Array): Float64Array {
+  values.forEach((v, k) => {
+    if (!(v >= 0 && v < Infinity)) {
+      throw new RangeError(
+        `Expected ${name} to hold finite sums >= 0, but found ${v} at index ${k}`,
+      );
+    }
+  });
+  return values;
+}
+
+/** Throws if adding `add` to `total` would take any cell past 2^53 (where float64 stops counting). */
+function checkSum(name: string, total: Float64Array, add: Float64Array): void {
+  for (let k = 0; k < total.length; k++) {
+    if (total[k] + add[k] > Number.MAX_SAFE_INTEGER) {
+      throw new RangeError(
+        `Expected every ${name} cell to stay below 2^53 (exact float64 integers), but cell ${k} ` +
+          `would reach ${total[k]} + ${add[k]}`,
+      );
+    }
+  }
+}

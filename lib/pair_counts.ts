@@ -1,0 +1,260 @@
+/**
+ * The counting kernel: one pass over (true, predicted) label pairs into exact counts.
+ *
+ * Everything that holds exact state (the confusion matrix, per-image statistics) calls
+ * {@linkcode countPairs}; it is the only place where pixels are read.
+ *
+ * @module
+ */
+
+import { checkLabelArray, type CountingPolicy, type LabelArray } from "./labels.ts";
+
+/** Exact counts of one call: a row-major C x C table and the "missed" pixels per true class. */
+export interface PairCounts {
+  /** `counts[t * C + p]`: pixels with true class t predicted as p (float64 sums when weighted). */
+  counts: Float64Array;
+  /** Pixels of true class t whose prediction was out of range, under `outOfRange: "miss"`. */
+  missed: Float64Array;
+  /** True when a sample weight other than 0 or 1 was used. */
+  weighted: boolean;
+}
+
+// A Uint32 histogram cell overflows at 2^32; chunks of 2^30 pixels keep far away from it.
+const CHUNK = 2 ** 30;
+
+/**
+ * Counts label pairs under a counting policy. Nothing is returned unless every pixel is valid
+ * under the policy; on bad input it throws an error naming the array, the index and the value.
+ *
+ * Unweighted counts are exact integers. With `sampleWeight`, cells are float64 sums of the
+ * weights (exact while the weights are integers and sums stay below 2^53).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { countingPolicy } from "./labels.ts";
+ * import { countPairs } from "./pair_counts.ts";
+ *
+ * const policy = countingPolicy(2, { ignoreIndex: 255 });
+ * const { counts } = countPairs(policy, [0, 0, 1, 255], [0, 1, 1, 0]);
+ * assert.deepEqual([...counts], [1, 1, 0, 1]);
+ * ```
+ *
+ * @param policy Validated counting policy (see `countingPolicy`).
+ * @param yTrue True class ids, one per pixel.
+ * @param yPred Predicted class ids, same length.
+ * @param sampleWeight Optional non-negative finite weight per pixel, same length.
+ * @returns The counts of this call alone.
+ */
+export function countPairs(
+  policy: CountingPolicy,
+  yTrue: LabelArray,
+  yPred: LabelArray,
+  sampleWeight?: LabelArray,
+): PairCounts {
+  checkLabelArray("yTrue", yTrue);
+  checkLabelArray("yPred", yPred);
+  if (yTrue.length !== yPred.length) {
+    throw new RangeError(
+      `Expected yTrue and yPred to have the same length, but found ${yTrue.length} and ${yPred.length}`,
+    );
+  }
+  if (sampleWeight !== undefined) {
+    checkLabelArray("sampleWeight", sampleWeight);
+    if (sampleWeight.length !== yTrue.length) {
+      throw new RangeError(
+        `Expected sampleWeight to have the same length as yTrue (${yTrue.length}), but found ${sampleWeight.length}`,
+      );
+    }
+    return countWeighted(policy, yTrue, yPred, sampleWeight);
+  }
+  if (yTrue instanceof Uint8Array && yPred instanceof Uint8Array) {
+    return countUint8(policy, yTrue, yPred);
+  }
+  return countGeneric(policy, yTrue, yPred);
+}
+
+/**
+ * Uint8 fast path: a 256 x 256 histogram of raw pairs with no branch in the hot loop, read four
+ * labels per 32-bit load; the policy is applied afterwards to the 65,536 bins, not per pixel.
+ */
+function countUint8(policy: CountingPolicy, yTrue: Uint8Array, yPred: Uint8Array): PairCounts {
+  const raw = new Float64Array(65536);
+  const hist = new Uint32Array(65536);
+  for (let start = 0; start < yTrue.length; start += CHUNK) {
+    const end = Math.min(yTrue.length, start + CHUNK);
+    hist.fill(0);
+    histogramUint8(yTrue, yPred, start, end, hist);
+    for (let k = 0; k < 65536; k++) raw[k] += hist[k];
+  }
+  const C = policy.numClasses;
+  const counts = new Float64Array(C * C);
+  const missed = new Float64Array(C);
+  for (let t = 0; t < 256; t++) {
+    const kind = trueKind(policy, t);
+    for (let p = 0; p < 256; p++) {
+      const n = raw[(t << 8) | p];
+      if (n === 0 || kind === "ignored") continue;
+      if (kind === "out") {
+        if (policy.outOfRange === "drop") continue;
+        throw badLabel(policy, yTrue, yPred);
+      }
+      if (p < C) counts[t * C + p] += n;
+      else if (policy.outOfRange === "miss") missed[t] += n;
+      else if (policy.outOfRange === "error") throw badLabel(policy, yTrue, yPred);
+    }
+  }
+  return { counts, missed, weighted: false };
+}
+
+function histogramUint8(
+  yTrue: Uint8Array,
+  yPred: Uint8Array,
+  start: number,
+  end: number,
+  hist: Uint32Array,
+): void {
+  let i = start;
+  // Word loads need both arrays at the same alignment; otherwise count byte by byte.
+  if (((yTrue.byteOffset + i) & 3) === ((yPred.byteOffset + i) & 3)) {
+    while (i < end && ((yTrue.byteOffset + i) & 3) !== 0) {
+      hist[(yTrue[i] << 8) | yPred[i]]++;
+      i++;
+    }
+    const words = (end - i) >>> 2;
+    if (words > 0) {
+      const t32 = new Uint32Array(yTrue.buffer, yTrue.byteOffset + i, words);
+      const p32 = new Uint32Array(yPred.buffer, yPred.byteOffset + i, words);
+      // Byte k of both words is the same pixel whatever the platform's endianness.
+      for (let j = 0; j < words; j++) {
+        const a = t32[j];
+        const b = p32[j];
+        hist[((a & 0xff) << 8) | (b & 0xff)]++;
+        hist[(a & 0xff00) | ((b >>> 8) & 0xff)]++;
+        hist[((a >>> 8) & 0xff00) | ((b >>> 16) & 0xff)]++;
+        hist[((a >>> 16) & 0xff00) | (b >>> 24)]++;
+      }
+      i += words << 2;
+    }
+  }
+  for (; i < end; i++) hist[(yTrue[i] << 8) | yPred[i]]++;
+}
+
+type TrueKind = "class" | "ignored" | "out";
+
+function trueKind(policy: CountingPolicy, t: number): TrueKind {
+  if (policy.ignoreIndex.includes(t)) return "ignored";
+  return t >= 0 && t < policy.numClasses ? "class" : "out";
+}
+
+/** Any array type, unweighted: a tight loop for in-range pairs, the policy on the rare rest. */
+function countGeneric(policy: CountingPolicy, yTrue: LabelArray, yPred: LabelArray): PairCounts {
+  const C = policy.numClasses;
+  const counts = new Float64Array(C * C);
+  const missed = new Float64Array(C);
+  // 1 for a class whose pixels are counted; 0 when an ignore label is also a class id.
+  const counted = new Uint8Array(C).fill(1);
+  for (const label of policy.ignoreIndex) if (label >= 0 && label < C) counted[label] = 0;
+  const n = yTrue.length;
+  for (let i = 0; i < n; i++) {
+    const t = yTrue[i];
+    const p = yPred[i];
+    // `x >>> 0 === x` holds exactly for integers in [0, 2^32): rejects NaN, fractions, negatives.
+    if ((t >>> 0) === t && t < C && counted[t] === 1 && (p >>> 0) === p && p < C) {
+      counts[t * C + p]++;
+    } else {
+      const cell = classifyPair(policy, yTrue, yPred, i);
+      if (cell >= 0) counts[cell]++;
+      else if (cell === MISSED) missed[t]++;
+    }
+  }
+  return { counts, missed, weighted: false };
+}
+
+function countWeighted(
+  policy: CountingPolicy,
+  yTrue: LabelArray,
+  yPred: LabelArray,
+  sampleWeight: LabelArray,
+): PairCounts {
+  const C = policy.numClasses;
+  const counts = new Float64Array(C * C);
+  const missed = new Float64Array(C);
+  let weighted = false;
+  for (let i = 0; i < yTrue.length; i++) {
+    const w = sampleWeight[i];
+    if (!(w >= 0 && w < Infinity)) {
+      throw new RangeError(
+        `Expected sampleWeight values to be finite and >= 0, but found ${w} at index ${i}`,
+      );
+    }
+    if (w !== 0 && w !== 1) weighted = true;
+    const cell = classifyPair(policy, yTrue, yPred, i);
+    if (cell >= 0) counts[cell] += w;
+    else if (cell === MISSED) missed[yTrue[i]] += w;
+  }
+  return { counts, missed, weighted };
+}
+
+const SKIP = -1;
+const MISSED = -2;
+
+/** The cell of pair i under the policy, SKIP, or MISSED; throws for labels the policy rejects. */
+function classifyPair(
+  policy: CountingPolicy,
+  yTrue: LabelArray,
+  yPred: LabelArray,
+  i: number,
+): number {
+  const C = policy.numClasses;
+  const t = yTrue[i];
+  const p = yPred[i];
+  if (!Number.isInteger(t)) throw notInteger("yTrue", t, i);
+  if (policy.ignoreIndex.includes(t)) return SKIP;
+  if (!Number.isInteger(p)) throw notInteger("yPred", p, i);
+  if (t < 0 || t >= C) {
+    if (policy.outOfRange === "drop") return SKIP;
+    throw outOfRange(policy, "yTrue", t, i);
+  }
+  if (p < 0 || p >= C) {
+    if (policy.outOfRange === "drop") return SKIP;
+    if (policy.outOfRange === "miss") return MISSED;
+    throw outOfRange(policy, "yPred", p, i);
+  }
+  return t * C + p;
+}
+
+function notInteger(name: string, value: number, index: number): RangeError {
+  return new RangeError(
+    `Expected ${name} values to be integer class ids, but found ${value} at index ${index}`,
+  );
+}
+
+function outOfRange(
+  policy: CountingPolicy,
+  name: string,
+  value: number,
+  index: number,
+): RangeError {
+  const ignored = policy.ignoreIndex.length > 0
+    ? ` or an ignored label (${policy.ignoreIndex.join(", ")})`
+    : "";
+  const hint = name === "yTrue" && policy.outOfRange === "miss"
+    ? ' (outOfRange "miss" applies to predictions only)'
+    : "";
+  return new RangeError(
+    `Expected ${name} values to be class ids in [0, ${policy.numClasses})${ignored}, but found ${value} at index ${index}${hint}`,
+  );
+}
+
+/** Finds the first pixel the policy rejects, for the error message of the uint8 fast path. */
+function badLabel(policy: CountingPolicy, yTrue: LabelArray, yPred: LabelArray): RangeError {
+  for (let i = 0; i < yTrue.length; i++) {
+    try {
+      classifyPair(policy, yTrue, yPred, i);
+    } catch (error) {
+      return error as RangeError;
+    }
+  }
+  return new RangeError("Expected a label the policy rejects, but found none (internal error)");
+}
