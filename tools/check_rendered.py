@@ -89,7 +89,7 @@ def main(argv):
     p.add_argument("executed_dir")
     p.add_argument("html_dir")
     p.add_argument("--chromium", default="chromium")
-    p.add_argument("--budget", type=int, default=20000, help="virtual time budget, ms")
+    p.add_argument("--budget", type=int, default=8000, help="virtual time budget, ms")
     args = p.parse_args(argv)
     notebooks = sorted(f for f in os.listdir(args.executed_dir) if f.endswith(".ipynb"))
     if not notebooks:
@@ -114,6 +114,8 @@ def main(argv):
         problems = []
         if rc != 0 or not dom.strip():
             problems.append(f"chromium exited with {rc} and a DOM of {len(dom)} characters")
+        if want == 0:
+            problems.append("the notebook has no figure output (every notebook shows at least one)")
         if len(scan.figures) != want:
             problems.append(f"the page has {len(scan.figures)} figure(s), the notebook {want}")
         for f in missing:

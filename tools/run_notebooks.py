@@ -8,7 +8,8 @@ OUT_DIR/<name>.ipynb. Deno's kernel can publish `status: idle` on IOPub before t
 cell (see shared research, toolchain.md section 5), and nbclient stops reading at idle, which drops
 outputs silently. This runner keeps reading IOPub for a grace period after idle. It fails (exit 1)
 when a cell raises, or when a code cell produced no output at all (a silently lost output, or a cell
-that shows nothing: every code cell of these notebooks must show something).
+that shows nothing: every code cell of these notebooks must show something). A notebook whose kernel
+or messaging failed (not its code) is run again, up to --attempts times, and the retry is printed.
 """
 import argparse
 import os
@@ -53,23 +54,33 @@ def main(argv):
     p.add_argument("--kernel", default="deno-segmetrics")
     p.add_argument("--grace", type=float, default=1.0)
     p.add_argument("--timeout", type=int, default=300, help="per cell, seconds")
+    p.add_argument("--attempts", type=int, default=3,
+                   help="runs of a notebook whose kernel or protocol failed (cell errors fail at once)")
     args = p.parse_args(argv)
     os.makedirs(args.out_dir, exist_ok=True)
     failures = []
     for path in args.notebooks:
         name = os.path.basename(path)
-        nb = nbformat.read(path, as_version=4)
-        client = GraceClient(nb, kernel_name=args.kernel, timeout=args.timeout,
-                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
-        client.grace = args.grace
         start = time.time()
-        problems = []
-        try:
-            client.execute()
-        except CellExecutionError as e:
-            problems.append(f"a cell raised: {str(e).strip().splitlines()[-1] if str(e).strip() else e}")
-        except Exception as e:  # kernel died, timeout...
-            problems.append(f"execution failed: {type(e).__name__}: {e}")
+        for attempt in range(1, args.attempts + 1):
+            nb = nbformat.read(path, as_version=4)
+            client = GraceClient(nb, kernel_name=args.kernel, timeout=args.timeout,
+                                 resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
+            client.grace = args.grace
+            problems = []
+            try:
+                client.execute()
+            except CellExecutionError as e:
+                problems.append(f"a cell raised: {str(e).strip().splitlines()[-1] if str(e).strip() else e}")
+            except Exception as e:  # the kernel or the protocol failed, not the notebook's code
+                problems.append(f"execution failed: {type(e).__name__}: {str(e)[:200]}")
+                if attempt < args.attempts:
+                    # Seen with Deno 2.9.6: an intermittent "Invalid Signature" on a large IOPub
+                    # message. Not a notebook error: run the notebook again from a fresh kernel.
+                    print(f"retrying {name} (attempt {attempt} of {args.attempts}): {problems[-1]}")
+                    sys.stdout.flush()
+                    continue
+            break
         for i, cell in enumerate(nb.cells):
             if cell.cell_type != "code" or not cell.source.strip():
                 continue
