@@ -376,6 +376,8 @@ export interface HeatmapOptions extends FigureOptions {
   showValues?: boolean;
   /** Format of the values written in cells (default: integers in full, others to 4 significant digits). */
   format?: (value: number) => string;
+  /** The text written in each cell, instead of the formatted values (same shape as z). */
+  text?: readonly (readonly string[])[];
   /** Draw row 0 at the top, like a matrix (default true). */
   matrixOrder?: boolean;
 }
@@ -425,7 +427,20 @@ export function heatmap(z: readonly ArrayLike<number>[], options: HeatmapOptions
   if (options.zmin !== undefined) trace.zmin = options.zmin;
   if (options.zmax !== undefined) trace.zmax = options.zmax;
   if (options.colorbarTitle) trace.colorbar = { title: { text: options.colorbarTitle } };
-  if (showValues) {
+  if (options.text) {
+    checkMatrix("options.text", options.text.map((r) => ({ length: r.length })));
+    if (options.text.length !== rows.length || options.text[0].length !== width) {
+      throw new RangeError(
+        `Expected options.text to be ${rows.length}x${width} like z, but found ${options.text.length}x${
+          options.text[0].length
+        }`,
+      );
+    }
+  }
+  if (options.text && (options.showValues ?? true)) {
+    trace.text = options.text.map((row) => [...row]);
+    trace.texttemplate = "%{text}";
+  } else if (showValues) {
     trace.text = rows.map((row) => row.map(format));
     trace.texttemplate = "%{text}";
   }

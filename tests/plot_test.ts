@@ -203,6 +203,20 @@ Deno.test("heatmap: matrix order, labels and cell text", () => {
   assert.equal((plain.layout.yaxis as { autorange?: string }).autorange, undefined);
 });
 
+Deno.test("heatmap: cell text given apart from the colour values", () => {
+  const t = heatmap([[-9, -1]], { text: [["1e-9", "0.1"]] }).toJSON().data[0];
+  assert.deepEqual(t.z, [[-9, -1]]);
+  assert.deepEqual(t.text, [["1e-9", "0.1"]]);
+  assert.throws(
+    () => heatmap([[1, 2]], { text: [["a"]] }),
+    /Expected every row of options\.text|Expected options\.text to be 1x2 like z, but found 1x1/,
+  );
+  assert.throws(
+    () => heatmap([[1, 2]], { text: [["a", "b"], ["c", "d"]] }),
+    /Expected options\.text to be 1x2 like z, but found 2x2/,
+  );
+});
+
 Deno.test("heatmap rejects ragged matrices and wrong label counts", () => {
   assert.throws(
     () => heatmap([[1, 2], [3]]),
