@@ -1,72 +1,1204 @@
 /**
- * The `deno run` entry: with no arguments, every definition of mean IoU side by side on the
- * built-in demo dataset.
+ * The `deno run` entry: audits segmentation masks. With no arguments it prints every
+ * definition of mean IoU side by side on the built-in demo dataset.
+ *
+ * Commands: `compare`, `keras`, `explain A B`, `risk`; `--help` after any of them.
+ * Exit codes: 0 success, 2 bad usage or bad input (the message names the file and pixel),
+ * 1 internal error. Output files (`--out`, `--save-cm`) are written only when everything
+ * succeeded, through a temporary file and a rename, so a failed run leaves none behind.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
+import { argmax } from "./lib/argmax.ts";
+import {
+  analyzeSavedMatrix,
+  matrixFromJSON,
+  pairByName,
+  pixelPosition,
+  savedMatrix,
+  type SavedMatrixReport,
+  toLabelArray,
+} from "./lib/audit.ts";
 import { compare, type Comparison } from "./lib/compare.ts";
+import type { ConfusionMatrix } from "./lib/confusion_matrix.ts";
 import { demoDataset } from "./lib/demo_dataset.ts";
+import { DEFINITION_GRAMMAR, explain, type Explanation } from "./lib/explain.ts";
+import { decodeNpy, encodeNpy, type NpyData, NpyFile, NpyFormatError } from "./lib/io_npy.ts";
+import { decodePngMask, PngMaskError } from "./lib/io_png.ts";
+import type { LabelArray } from "./lib/labels.ts";
+import { float32Risk, type RiskReport } from "./lib/risk.ts";
 import { SegmentationStats } from "./lib/segmentation_stats.ts";
 
-const HELP = `Usage: deno task cli [--format table|json] [--help]
+// ---------------------------------------------------------------------------------------------
+// Errors
 
-With no arguments: builds the built-in synthetic dataset (300 images of 64x64, imbalanced
-classes, a class that never occurs, an ignored border) and prints every definition of mean IoU
-side by side, with one line on why each differs from the dataset mIoU.
-
-Example:
-  deno task cli --format json
-`;
-
-/** Formats a comparison as a readable table. */
-export function formatTable(result: Comparison): string {
-  const lines = [
-    `${result.numImages} images, ${result.pixels} counted pixels, ${result.numClasses} classes; ` +
-    `absent classes: ${result.absentClasses.join(", ") || "none"}; predicted-only classes: ${
-      result.predictedOnlyClasses.join(", ") || "none"
-    }`,
-    "",
-  ];
-  const width = Math.max(...result.definitions.map((d) => d.name.length));
-  for (const d of result.definitions) {
-    const value = Number.isNaN(d.value) ? "     NaN" : d.value.toFixed(6);
-    lines.push(`${d.name.padEnd(width)}  ${value}  ${d.why}`);
+/** A problem with the user's input or arguments: printed without a stack, exit code 2. */
+export class InputError extends Error {
+  /** @param message what was expected and what was found, naming the input */
+  constructor(message: string) {
+    super(message);
+    this.name = "InputError";
   }
-  return lines.join("\n");
 }
 
-/** Runs the CLI on `args`; returns the exit code. */
-export function main(args: string[]): number {
-  let parsed;
+// ---------------------------------------------------------------------------------------------
+// Help
+
+const COMMON = `Input flags:
+  --true PATH          ground-truth masks: a .npy or .png file, or a folder of them
+  --pred PATH          predicted masks (or class scores with --axis): file or folder; folders
+                       are paired by file name without extension (a.png with a.npy)
+  --classes N          number of classes (default: largest label + 1, or the --axis length)
+  --ignore L[,L...]    true labels whose pixels are not counted (e.g. 255)
+  --out-of-range P     error (default) | drop | miss: labels outside [0, N) that are not ignored
+  --axis K             predictions are scores: argmax over axis K of each .npy prediction
+                       (axis of the whole file, e.g. -1 for (N, H, W, C), 1 for (N, C, H, W));
+                       ties go to the first maximum, as in Keras
+  --batch-size B[,B]   batch size(s) for per-batch definitions and Keras (default 8)
+Output flags:
+  --format F           table (default) | json | csv | markdown
+  --out FILE           write the output to FILE (only if the whole run succeeds)
+  --save-cm FILE.npy   also save the exact confusion matrix as an int64 .npy
+  --quiet              no progress bar (it is shown only when stderr is a terminal)`;
+
+const HELP: Record<string, string> = {
+  main: `Usage: deno task cli [COMMAND] [FLAGS]
+
+Audits segmentation masks: the exact mean IoU under every common definition, what Keras would
+report, and why the numbers differ.
+
+Commands:
+  compare     every definition side by side (default command; no flags: the built-in demo)
+  keras       what a Keras version would report for these masks (not in this build)
+  explain A B the path from definition A to definition B, one option at a time
+  risk        predict float32 count loss of Keras MeanIoU from dataset sizes alone
+
+With no arguments: the built-in synthetic dataset (300 images of 64x64, imbalanced classes, an
+absent class, an ignored border), every definition side by side.
+
+Run 'deno task cli COMMAND --help' for a command's flags.
+
+Example:
+  deno task cli compare --true gt/ --pred pred/ --classes 21 --ignore 255 --format json
+`,
+  compare: `Usage: deno task cli compare --true PATH --pred PATH [FLAGS]
+       deno task cli compare --cm SAVED.npy|SAVED.json [--format F]
+
+Every definition of mean IoU side by side on the exact counts, with one line each on why it
+differs from the dataset mIoU. Images are read and counted one at a time.
+
+With --cm: a saved confusion matrix (e.g. Keras total_cm saved with np.save, a JSON nested
+array, or this tool's JSON output): the dataset-level definitions and the signs of float32
+damage (cells at exactly 2^24 = 16777216, float32 values above 2^24, int32 wraps).
+
+${COMMON}
+
+Example:
+  deno task cli compare --true val/gt --pred val/pred --classes 21 --ignore 255
+  deno task cli compare --true y_true.npy --pred probs.npy --axis -1 --format json
+  deno task cli compare --cm total_cm.npy
+`,
+  keras: `Usage: deno task cli keras --true PATH --pred PATH --keras VERSION [FLAGS]
+
+What Keras MeanIoU would report: needs the Keras emulation (lib/keras.ts), which is not part of
+this build. Use 'compare' for the exact values and 'risk' for float32 count loss.
+`,
+  explain: `Usage: deno task cli explain A B --true PATH --pred PATH [FLAGS]
+
+The step-by-step path from definition A to definition B: one option changes at a time (absent
+classes, empty ground truth, epsilon, smoothing, then the averaging level and batch size), with
+the value after each step.
+
+Definition names: ${DEFINITION_GRAMMAR}.
+
+${COMMON}
+
+Example:
+  deno task cli explain dataset per-batch-8 --true gt/ --pred pred/ --ignore 255
+  deno task cli explain image-first-skip-empty-gt dataset-absent-one --true y.npy --pred p.npy
+`,
+  risk: `Usage: deno task cli risk --image-size HxW (--images N | --pixels P) --batch-size B
+                          --classes C [--frequencies f0,f1,...] [--accuracy A] [--format F]
+
+Without data: predicts whether float32 confusion-matrix counting (tf.keras 2.x, Keras 3.0-3.7,
+or any Keras 3 MeanIoU(dtype="float32")) loses counts, from which batch, and how much; eager
+(update_state, evaluate without XLA) and compiled (JAX, TensorFlow jit_compile=True: the cell
+freezes at 2^24 for good); and when the int32 state of Keras 3.8+ on JAX/torch/numpy wraps.
+Model: every image holds the class shares --frequencies (default: all pixels in one class, the
+worst case), a share --accuracy (default 1) of each predicted right; simulated batch by batch.
+
+Flags:
+  --image-size HxW     pixels per image, e.g. 512x512 (or a plain pixel count)
+  --images N           number of images per evaluation pass
+  --pixels P           total pixels instead of --images (rounded up to whole images)
+  --batch-size B       images per update_state call
+  --classes C          number of classes
+  --frequencies F,...  share of pixels per class (normalised)
+  --accuracy A         share of each class's pixels predicted right, in (0, 1]
+  --compiled           put the compiled (XLA) figures first in the table
+  --format F           table | json | csv | markdown
+
+Example:
+  deno task cli risk --images 500 --image-size 512x512 --batch-size 8 --classes 21 \\
+    --frequencies 0.6,0.2,0.2
+`,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Argument parsing
+
+type Flags = {
+  true?: string;
+  pred?: string;
+  cm?: string;
+  classes?: string;
+  ignore?: string;
+  "out-of-range"?: string;
+  axis?: string;
+  "batch-size"?: string;
+  format?: string;
+  out?: string;
+  "save-cm"?: string;
+  quiet?: boolean;
+  help?: boolean;
+  keras?: string;
+  backend?: string;
+  compiled?: boolean;
+  "image-size"?: string;
+  images?: string;
+  pixels?: string;
+  frequencies?: string;
+  accuracy?: string;
+};
+
+const OPTIONS = {
+  true: { type: "string" },
+  pred: { type: "string" },
+  cm: { type: "string" },
+  classes: { type: "string" },
+  ignore: { type: "string" },
+  "out-of-range": { type: "string" },
+  axis: { type: "string" },
+  "batch-size": { type: "string" },
+  format: { type: "string" },
+  out: { type: "string" },
+  "save-cm": { type: "string" },
+  quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  keras: { type: "string" },
+  backend: { type: "string" },
+  compiled: { type: "boolean" },
+  "image-size": { type: "string" },
+  images: { type: "string" },
+  pixels: { type: "string" },
+  frequencies: { type: "string" },
+  accuracy: { type: "string" },
+} as const;
+
+function intFlag(name: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (!/^-?[0-9]+$/.test(text.trim()) || !Number.isSafeInteger(v) || v < min) {
+    throw new InputError(`Expected --${name} to be an integer >= ${min}, but found '${text}'`);
+  }
+  return v;
+}
+
+function intList(name: string, text: string | undefined, min: number): number[] | undefined {
+  if (text === undefined) return undefined;
+  return text.split(",").map((t) => intFlag(name, t.trim(), min)!);
+}
+
+type Format = "table" | "json" | "csv" | "markdown";
+
+function formatFlag(text: string | undefined): Format {
+  const f = text ?? "table";
+  if (f !== "table" && f !== "json" && f !== "csv" && f !== "markdown") {
+    throw new InputError(`Expected --format to be table, json, csv or markdown, but found '${f}'`);
+  }
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading masks
+
+/** One input file: its images (slices along the first axis) read on demand. */
+interface Source {
+  path: string;
+  /** Number of images. */
+  count: number;
+  /** Shape of one image (scores include the class axis). */
+  shape: number[];
+  /** Argmax axis within one image, for scores. */
+  axis?: number;
+  read(i: number): Promise<NpyData | Uint8Array | Uint16Array>;
+  close(): void;
+}
+
+const WHOLE_FILE_LIMIT = 64 * 1024 * 1024;
+
+async function openSource(path: string, scoresAxis: number | undefined): Promise<Source> {
+  const lower = path.toLowerCase();
+  if (lower.endsWith(".png")) {
+    if (scoresAxis !== undefined) {
+      throw new InputError(`${path}: --axis needs class scores in a .npy file, not a PNG mask`);
+    }
+    const mask = decodePngMask(await readFile(path), path);
+    return {
+      path,
+      count: 1,
+      shape: mask.shape,
+      read: () => Promise.resolve(mask.data),
+      close() {},
+    };
+  }
+  if (!lower.endsWith(".npy")) {
+    throw new InputError(`${path}: expected a .npy or .png file`);
+  }
+  const size = (await stat(path)).size;
+  let header: { shape: number[] } = { shape: [] };
+  let read: (i: number, count: number) => Promise<NpyData> = () => Promise.reject();
+  let close = () => {};
+  const whole = async () => {
+    const array = decodeNpy(await readFile(path), path);
+    header = array;
+    read = (i, count) => {
+      const per = array.data.length / count;
+      return Promise.resolve(array.data.subarray(i * per, (i + 1) * per) as NpyData);
+    };
+  };
+  if (size <= WHOLE_FILE_LIMIT) {
+    await whole();
+  } else {
+    // a big file: stream a stack image by image; a single big image is read whole
+    const file = await NpyFile.open(path);
+    const stack = file.header.shape.length === (scoresAxis === undefined ? 3 : 4);
+    if (stack) {
+      header = file.header;
+      read = (i) => file.readSlice(i);
+      close = () => file.close();
+    } else {
+      file.close();
+      await whole();
+    }
+  }
+  const shape = header.shape;
+  const rank = shape.length;
+  if (scoresAxis === undefined) {
+    if (rank === 1 || rank === 2) {
+      return { path, count: 1, shape, read: () => read(0, 1), close };
+    }
+    if (rank === 3) {
+      return {
+        path,
+        count: shape[0],
+        shape: shape.slice(1),
+        read: (i) => read(i, shape[0]),
+        close,
+      };
+    }
+    close();
+    throw new InputError(
+      `${path}: expected labels of shape (H, W) or (N, H, W), but found shape (${
+        shape.join(", ")
+      })` + (rank === 4 ? "; for class scores pass --axis" : ""),
+    );
+  }
+  if (rank === 3 || rank === 4) {
+    if (scoresAxis < -rank || scoresAxis >= rank || (rank === 4 && scoresAxis === 0)) {
+      close();
+      throw new InputError(
+        `${path}: expected --axis to name a class axis of shape (${shape.join(", ")}), but ` +
+          `found ${scoresAxis}`,
+      );
+    }
+    if (rank === 3) {
+      return {
+        path,
+        count: 1,
+        shape,
+        axis: scoresAxis,
+        read: () => read(0, 1),
+        close,
+      };
+    }
+    const axis = scoresAxis < 0 ? scoresAxis : scoresAxis - 1;
+    return {
+      path,
+      count: shape[0],
+      shape: shape.slice(1),
+      axis,
+      read: (i) => read(i, shape[0]),
+      close,
+    };
+  }
+  close();
+  throw new InputError(
+    `${path}: expected class scores of shape (H, W, C) or (N, H, W, C) (any axis order) with ` +
+      `--axis, but found shape (${shape.join(", ")})`,
+  );
+}
+
+async function readFile(path: string): Promise<Uint8Array> {
   try {
-    parsed = parseArgs({
-      args,
-      options: {
-        format: { type: "string", default: "table" },
-        help: { type: "boolean", short: "h" },
-      },
+    return await Deno.readFile(path);
+  } catch (e) {
+    throw fileError(path, e);
+  }
+}
+
+async function stat(path: string): Promise<Deno.FileInfo> {
+  try {
+    return await Deno.stat(path);
+  } catch (e) {
+    throw fileError(path, e);
+  }
+}
+
+function fileError(path: string, e: unknown): InputError {
+  if (e instanceof Deno.errors.NotFound) return new InputError(`${path}: no such file or folder`);
+  if (e instanceof Deno.errors.PermissionDenied) {
+    return new InputError(`${path}: permission denied (run with --allow-read)`);
+  }
+  return new InputError(`${path}: ${(e as Error).message}`);
+}
+
+async function listMasks(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      const name = entry.name.toLowerCase();
+      if (entry.isFile && (name.endsWith(".npy") || name.endsWith(".png"))) {
+        out.push(`${dir.replace(/\/+$/, "")}/${entry.name}`);
+      }
+    }
+  } catch (e) {
+    throw fileError(dir, e);
+  }
+  return out.sort();
+}
+
+interface PathPair {
+  truePath: string;
+  predPath: string;
+}
+
+async function resolvePairs(truePath: string, predPath: string): Promise<PathPair[]> {
+  const [t, p] = [await stat(truePath), await stat(predPath)];
+  if (t.isDirectory !== p.isDirectory) {
+    throw new InputError(
+      `Expected --true and --pred to be both files or both folders, but ${truePath} is a ${
+        t.isDirectory ? "folder" : "file"
+      } and ${predPath} is a ${p.isDirectory ? "folder" : "file"}`,
+    );
+  }
+  if (!t.isDirectory) return [{ truePath, predPath }];
+  const trueFiles = await listMasks(truePath);
+  const predFiles = await listMasks(predPath);
+  let pairing;
+  try {
+    pairing = pairByName(trueFiles, predFiles);
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  const { pairs, unpairedTrue, unpairedPred } = pairing;
+  if (unpairedTrue.length > 0 || unpairedPred.length > 0) {
+    const show = (xs: string[]) =>
+      xs.slice(0, 20).join(", ") + (xs.length > 20 ? `, and ${xs.length - 20} more` : "");
+    const parts = [];
+    if (unpairedTrue.length > 0) {
+      parts.push(
+        `ground truth without a prediction (${unpairedTrue.length}): ${show(unpairedTrue)}`,
+      );
+    }
+    if (unpairedPred.length > 0) {
+      parts.push(
+        `predictions without a ground truth (${unpairedPred.length}): ${show(unpairedPred)}`,
+      );
+    }
+    throw new InputError(
+      `Expected every file to have a partner with the same name; ${parts.join("; ")}`,
+    );
+  }
+  if (pairs.length === 0) {
+    throw new InputError(
+      `Expected .npy or .png masks in ${truePath} and ${predPath}, but found none`,
+    );
+  }
+  return pairs;
+}
+
+/** Rewrites a counting error ("... at index 12") into one that names the file and pixel. */
+function labelError(
+  e: unknown,
+  pair: PathPair,
+  image: number,
+  count: number,
+  shape: number[],
+): InputError {
+  if (e instanceof InputError) return e;
+  const message = (e as Error).message ?? String(e);
+  const where = count > 1 ? ` (image ${image})` : "";
+  const m = /^Expected (yTrue|yPred) (.*) at index ([0-9]+)(.*)$/.exec(message);
+  if (m) {
+    const file = m[1] === "yTrue" ? pair.truePath : pair.predPath;
+    const what = m[1] === "yTrue" ? "true labels" : "predicted labels";
+    const hint = m[1] === "yPred" && /integer/.test(m[2]) ? "; for class scores pass --axis" : "";
+    return new InputError(
+      `${file}${where}: Expected ${what} ${m[2]} at ${pixelPosition(Number(m[3]), shape)}${
+        m[4]
+      }${hint}`,
+    );
+  }
+  return new InputError(`${pair.truePath} / ${pair.predPath}${where}: ${message}`);
+}
+
+interface Progress {
+  tick(done: number): void;
+  end(): void;
+}
+
+function progress(total: number, quiet: boolean): Progress {
+  let enabled = false;
+  try {
+    enabled = !quiet && Deno.stderr.isTerminal() && total > 1;
+  } catch {
+    enabled = false;
+  }
+  if (!enabled) return { tick() {}, end() {} };
+  const encoder = new TextEncoder();
+  let last = 0;
+  const draw = (done: number) => {
+    const width = 30;
+    const filled = Math.round((done / total) * width);
+    Deno.stderr.writeSync(
+      encoder.encode(
+        `\r[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${total} files`,
+      ),
+    );
+  };
+  return {
+    tick(done) {
+      const now = Date.now();
+      if (now - last > 100 || done === total) {
+        last = now;
+        draw(done);
+      }
+    },
+    end() {
+      Deno.stderr.writeSync(encoder.encode("\r" + " ".repeat(60) + "\r"));
+    },
+  };
+}
+
+interface CountOptions {
+  numClasses?: number;
+  ignore: number[];
+  outOfRange: "error" | "drop" | "miss";
+  axis?: number;
+  quiet: boolean;
+}
+
+interface Counted {
+  stats: SegmentationStats;
+  numClasses: number;
+  classesInferred: boolean;
+  files: number;
+}
+
+/** Reads pairs image by image and yields (true labels, predicted labels, shape). */
+async function* images(
+  pairs: PathPair[],
+  axis: number | undefined,
+  bar: Progress,
+): AsyncGenerator<
+  {
+    pair: PathPair;
+    index: number;
+    count: number;
+    yTrue: LabelArray;
+    yPred: LabelArray;
+    shape: number[];
+  }
+> {
+  let done = 0;
+  for (const pair of pairs) {
+    const t = await openInput(pair.truePath, undefined);
+    let p: Source;
+    try {
+      p = await openInput(pair.predPath, axis);
+    } catch (e) {
+      t.close();
+      throw e;
+    }
+    try {
+      if (t.count !== p.count) {
+        throw new InputError(
+          `Expected the same number of images in ${pair.truePath} (${t.count}) and ` +
+            `${pair.predPath} (${p.count})`,
+        );
+      }
+      for (let i = 0; i < t.count; i++) {
+        const yTrue = toLabelArray(await t.read(i) as NpyData);
+        let yPred: LabelArray;
+        let predShape: number[];
+        if (p.axis !== undefined) {
+          let r;
+          try {
+            r = argmax({ shape: p.shape, data: await p.read(i) }, p.axis, {
+              source: p.count > 1 ? `${p.path} (image ${i})` : p.path,
+            });
+          } catch (e) {
+            throw new InputError((e as Error).message);
+          }
+          yPred = r.data;
+          predShape = r.shape;
+        } else {
+          yPred = toLabelArray(await p.read(i) as NpyData);
+          predShape = p.shape;
+        }
+        if (predShape.join(",") !== t.shape.join(",")) {
+          const where = t.count > 1 ? ` (image ${i})` : "";
+          throw new InputError(
+            `Expected ${pair.predPath}${where} to have the shape of ${pair.truePath}: ` +
+              `(${t.shape.join(", ")}), but found (${predShape.join(", ")})` +
+              (p.axis !== undefined ? ` after argmax over axis ${axis}` : ""),
+          );
+        }
+        yield { pair, index: i, count: t.count, yTrue, yPred, shape: t.shape };
+      }
+    } finally {
+      t.close();
+      p.close();
+    }
+    bar.tick(++done);
+  }
+}
+
+async function openInput(path: string, axis: number | undefined): Promise<Source> {
+  try {
+    return await openSource(path, axis);
+  } catch (e) {
+    if (e instanceof NpyFormatError || e instanceof PngMaskError) throw new InputError(e.message);
+    throw e;
+  }
+}
+
+async function countMasks(truePath: string, predPath: string, o: CountOptions): Promise<Counted> {
+  const pairs = await resolvePairs(truePath, predPath);
+  let numClasses = o.numClasses;
+  let inferred = false;
+  if (numClasses === undefined && o.axis !== undefined) {
+    // scores: the class axis gives the number of classes
+    const first = await openInput(pairs[0].predPath, o.axis);
+    first.close();
+    const a = first.axis!;
+    numClasses = first.shape[a < 0 ? a + first.shape.length : a];
+    inferred = true;
+  } else if (numClasses === undefined) {
+    // a first pass for the largest label (scores: the class axis gives it)
+    let max = 1;
+    const ignored = new Set(o.ignore);
+    for await (const { yTrue, yPred } of images(pairs, o.axis, progress(0, true))) {
+      for (let k = 0; k < yTrue.length; k++) {
+        const v = yTrue[k];
+        if (v > max && !ignored.has(v)) max = v;
+      }
+      for (let k = 0; k < yPred.length; k++) if (yPred[k] > max) max = yPred[k];
+    }
+    if (!Number.isInteger(max) || max > 65535) {
+      throw new InputError(
+        `Expected integer class ids below 65536 to infer the number of classes, but found ${max}; ` +
+          `pass --classes`,
+      );
+    }
+    numClasses = max + 1;
+    inferred = true;
+  }
+  let stats: SegmentationStats;
+  try {
+    stats = new SegmentationStats(numClasses, { ignoreIndex: o.ignore, outOfRange: o.outOfRange });
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  const bar = progress(pairs.length, o.quiet);
+  try {
+    for await (const img of images(pairs, o.axis, bar)) {
+      try {
+        stats.addImage(img.yTrue, img.yPred);
+      } catch (e) {
+        throw labelError(e, img.pair, img.index, img.count, img.shape);
+      }
+    }
+  } finally {
+    bar.end();
+  }
+  if (stats.numImages === 0) throw new InputError("Expected at least one image, but found none");
+  return { stats, numClasses, classesInferred: inferred, files: pairs.length };
+}
+
+async function loadSavedMatrix(
+  path: string,
+): Promise<{ counts: ArrayLike<number>; numClasses: number; dtype: string }> {
+  const bytes = await readFile(path);
+  if (path.toLowerCase().endsWith(".json")) {
+    let json;
+    try {
+      json = JSON.parse(new TextDecoder().decode(bytes));
+    } catch (e) {
+      throw new InputError(`${path}: not valid JSON (${(e as Error).message})`);
+    }
+    try {
+      return { ...matrixFromJSON(json, path), dtype: "json" };
+    } catch (e) {
+      throw new InputError((e as Error).message);
+    }
+  }
+  if (!path.toLowerCase().endsWith(".npy")) {
+    throw new InputError(`${path}: expected a saved confusion matrix in a .npy or .json file`);
+  }
+  let array;
+  try {
+    array = decodeNpy(bytes, path);
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  const s = array.shape;
+  if (s.length !== 2 || s[0] !== s[1] || s[0] < 2) {
+    throw new InputError(
+      `${path}: expected a square confusion matrix of shape (C, C) with C >= 2, but found ` +
+        `shape (${s.join(", ")})`,
+    );
+  }
+  return { counts: array.data, numClasses: s[0], dtype: array.dtype };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+interface Table {
+  columns: string[];
+  rows: (string | number | null)[][];
+}
+
+interface Rendered {
+  /** The JSON document. */
+  json: unknown;
+  /** Lines printed above the tables in table/markdown form. */
+  header: string[];
+  /** Tables; csv prints the first one. */
+  tables: Table[];
+  /** Lines printed below the tables. */
+  footer: string[];
+}
+
+function num(x: number | null | undefined, digits = 6): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return "NaN";
+  if (Number.isInteger(x)) return String(x);
+  return x.toFixed(digits);
+}
+
+function render(r: Rendered, format: Format): string {
+  if (format === "json") return JSON.stringify(r.json, null, 2) + "\n";
+  if (format === "csv") {
+    const t = r.tables[0];
+    const cell = (v: string | number | null) => {
+      const s = v === null ? "" : typeof v === "number" ? (Number.isNaN(v) ? "NaN" : String(v)) : v;
+      return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+    };
+    return [t.columns, ...t.rows].map((row) => row.map(cell).join(",")).join("\n") + "\n";
+  }
+  const text = (v: string | number | null) => typeof v === "number" ? num(v) : v ?? "";
+  const out: string[] = [...r.header];
+  for (const t of r.tables) {
+    if (out.length > 0) out.push("");
+    if (format === "markdown") {
+      out.push(`| ${t.columns.join(" | ")} |`);
+      out.push(`|${t.columns.map(() => "---").join("|")}|`);
+      for (const row of t.rows) {
+        out.push(`| ${row.map((v) => text(v).replaceAll("|", "\\|")).join(" | ")} |`);
+      }
+    } else {
+      const widths = t.columns.map((c, j) =>
+        Math.max(c.length, ...t.rows.map((row) => text(row[j]).length))
+      );
+      const line = (row: string[]) =>
+        row.map((v, j) => j === row.length - 1 ? v : v.padEnd(widths[j])).join("  ").trimEnd();
+      out.push(line(t.columns));
+      for (const row of t.rows) out.push(line(row.map(text)));
+    }
+  }
+  if (r.footer.length > 0) out.push("", ...r.footer);
+  return out.join("\n") + "\n";
+}
+
+function nanToNull(xs: number[]): (number | null)[] {
+  return xs.map((x) => (Number.isNaN(x) ? null : x));
+}
+
+function comparisonOutput(
+  c: Comparison,
+  input: Record<string, unknown>,
+  saved?: SavedMatrixReport,
+): Rendered {
+  const values: Record<string, number | null> = {};
+  const definitions = c.definitions.map((d) => {
+    const value = Number.isNaN(d.value) ? null : d.value;
+    values[d.name] = value;
+    return {
+      name: d.name,
+      value,
+      options: d.options,
+      formula: d.formula,
+      why: d.why,
+      usedBy: d.usedBy,
+    };
+  });
+  const json: Record<string, unknown> = {
+    command: "compare",
+    input,
+    numClasses: c.numClasses,
+    numImages: c.numImages,
+    pixels: c.pixels,
+    confusionMatrix: c.confusionMatrix,
+    perClassIoU: nanToNull(c.perClassIoU),
+    absentClasses: c.absentClasses,
+    predictedOnlyClasses: c.predictedOnlyClasses,
+    values,
+    definitions,
+  };
+  if (saved) json.savedMatrix = saved;
+  const header = [
+    c.numImages > 0
+      ? `${c.numImages} images, ${c.pixels} counted pixels, ${c.numClasses} classes`
+      : `saved confusion matrix: ${c.pixels} pixels, ${c.numClasses} classes (dataset-level ` +
+        `definitions only)`,
+    `absent classes: ${c.absentClasses.join(", ") || "none"}; predicted-only classes: ${
+      c.predictedOnlyClasses.join(", ") || "none"
+    }`,
+  ];
+  const footer = [
+    "per-class IoU (dataset): " +
+    c.perClassIoU.map((v, k) => `${k}: ${Number.isNaN(v) ? "absent" : v.toFixed(4)}`).join("  "),
+  ];
+  if (saved) {
+    footer.push("", `saved matrix (${saved.dtype}): ${saved.verdict}`);
+    for (const f of saved.findings) footer.push(`- ${f}`);
+  }
+  return {
+    json,
+    header,
+    tables: [{
+      columns: ["definition", "value", "why"],
+      rows: c.definitions.map((d) => [d.name, d.value, d.why]),
+    }],
+    footer,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
+  const tmp = `${dir}/.${path.slice(path.lastIndexOf("/") + 1)}.tmp-${Deno.pid}`;
+  try {
+    await Deno.writeFile(tmp, data);
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw new InputError(`${path}: cannot write (${(e as Error).message})`);
+  }
+}
+
+function countOptions(v: Flags): CountOptions {
+  const outOfRange = v["out-of-range"] ?? "error";
+  if (outOfRange !== "error" && outOfRange !== "drop" && outOfRange !== "miss") {
+    throw new InputError(
+      `Expected --out-of-range to be error, drop or miss, but found '${outOfRange}'`,
+    );
+  }
+  const axis = v.axis === undefined ? undefined : Number(v.axis);
+  if (axis !== undefined && (!/^-?[0-9]+$/.test(v.axis!.trim()) || !Number.isSafeInteger(axis))) {
+    throw new InputError(`Expected --axis to be an integer, but found '${v.axis}'`);
+  }
+  return {
+    numClasses: intFlag("classes", v.classes, 2),
+    ignore: v.ignore === undefined ? [] : v.ignore.split(",").map((t) => {
+      const x = Number(t.trim());
+      if (!/^-?[0-9]+$/.test(t.trim()) || !Number.isSafeInteger(x)) {
+        throw new InputError(`Expected --ignore to be integer labels, but found '${v.ignore}'`);
+      }
+      return x;
+    }),
+    outOfRange,
+    axis,
+    quiet: v.quiet ?? false,
+  };
+}
+
+function requireMasks(v: Flags, command: string): { t: string; p: string } {
+  if (v.true === undefined || v.pred === undefined) {
+    throw new InputError(
+      `Expected --true and --pred for '${command}', but ${
+        v.true === undefined ? "--true" : "--pred"
+      } is missing (see 'deno task cli ${command} --help')`,
+    );
+  }
+  return { t: v.true, p: v.pred };
+}
+
+function rejectKeras(v: Flags): void {
+  if (v.keras !== undefined || v.backend !== undefined || v.compiled) {
+    throw new InputError(
+      "Expected no --keras, --backend or --compiled: the Keras emulation is not part of this " +
+        "build (use 'risk' for float32 count loss)",
+    );
+  }
+}
+
+async function runCompare(v: Flags): Promise<{ rendered: Rendered; cm?: ConfusionMatrix }> {
+  rejectKeras(v);
+  const batchSizes = intList("batch-size", v["batch-size"], 1) ?? [8];
+  if (v.cm !== undefined) {
+    if (v.true !== undefined || v.pred !== undefined) {
+      throw new InputError("Expected either --cm or --true/--pred, but found both");
+    }
+    const saved = await loadSavedMatrix(v.cm);
+    let report, cm;
+    try {
+      report = analyzeSavedMatrix(saved.counts, saved.numClasses, saved.dtype);
+      cm = savedMatrix(saved.counts, saved.numClasses);
+    } catch (e) {
+      throw new InputError(`${v.cm}: ${(e as Error).message}`);
+    }
+    const c = compare(cm);
+    return {
+      rendered: comparisonOutput(c, { cm: v.cm, dtype: saved.dtype }, report),
+      cm,
+    };
+  }
+  const { t, p } = requireMasks(v, "compare");
+  const o = countOptions(v);
+  const counted = await countMasks(t, p, o);
+  const c = compare(counted.stats, { batchSizes });
+  return {
+    rendered: comparisonOutput(c, {
+      true: t,
+      pred: p,
+      files: counted.files,
+      numClasses: counted.numClasses,
+      classesInferred: counted.classesInferred,
+      ignore: o.ignore,
+      outOfRange: o.outOfRange,
+      axis: o.axis ?? null,
+      batchSizes,
+    }),
+    cm: counted.stats.confusionMatrix,
+  };
+}
+
+async function runExplain(
+  v: Flags,
+  positionals: string[],
+): Promise<{ rendered: Rendered; cm?: ConfusionMatrix }> {
+  rejectKeras(v);
+  if (positionals.length !== 2) {
+    throw new InputError(
+      `Expected two definition names after 'explain' (e.g. 'explain dataset per-batch-8'), but ` +
+        `found ${positionals.length}`,
+    );
+  }
+  const [a, b] = positionals;
+  let stats: SegmentationStats | ConfusionMatrix;
+  if (v.cm !== undefined) {
+    const saved = await loadSavedMatrix(v.cm);
+    try {
+      stats = savedMatrix(saved.counts, saved.numClasses);
+    } catch (e) {
+      throw new InputError(`${v.cm}: ${(e as Error).message}`);
+    }
+  } else {
+    const { t, p } = requireMasks(v, "explain");
+    stats = (await countMasks(t, p, countOptions(v))).stats;
+  }
+  let e: Explanation;
+  try {
+    e = explain(stats, a, b);
+  } catch (err) {
+    throw new InputError((err as Error).message);
+  }
+  const json = {
+    command: "explain",
+    from: { name: e.from.name, value: nanOrNull(e.from.value) },
+    to: { name: e.to.name, value: nanOrNull(e.to.value) },
+    steps: e.steps.map((s) => ({ ...s, value: nanOrNull(s.value), delta: nanOrNull(s.delta) })),
+  };
+  return {
+    rendered: {
+      json,
+      header: [`${e.from.name} = ${num(e.from.value)}  ->  ${e.to.name} = ${num(e.to.value)}`],
+      tables: [{
+        columns: ["step", "option", "from", "to", "value", "change", "why"],
+        rows: [
+          [0, "start", "", "", e.from.value, null, e.from.name],
+          ...e.steps.map((s, k) => [
+            k + 1,
+            s.option,
+            s.from,
+            s.to,
+            s.value,
+            Number.isNaN(s.delta) ? "NaN" : (s.delta >= 0 ? "+" : "") + s.delta.toFixed(6),
+            s.why,
+          ]),
+        ],
+      }],
+      footer: [],
+    },
+    cm: stats instanceof SegmentationStats ? stats.confusionMatrix : stats,
+  };
+}
+
+function nanOrNull(x: number): number | null {
+  return Number.isNaN(x) ? null : x;
+}
+
+function runRisk(v: Flags): { rendered: Rendered } {
+  if (v.keras !== undefined || v.backend !== undefined) {
+    throw new InputError("Expected no --keras or --backend for 'risk': it covers every version");
+  }
+  const sizeText = v["image-size"];
+  if (sizeText === undefined) throw new InputError("Expected --image-size HxW for 'risk'");
+  const m = /^([0-9]+)(?:x([0-9]+))?$/.exec(sizeText.trim());
+  if (!m) throw new InputError(`Expected --image-size like 512x512, but found '${sizeText}'`);
+  const imagePixels = Number(m[1]) * (m[2] === undefined ? 1 : Number(m[2]));
+  if (!(imagePixels >= 1) || !Number.isSafeInteger(imagePixels)) {
+    throw new InputError(`Expected --image-size of at least one pixel, but found '${sizeText}'`);
+  }
+  const images = intFlag("images", v.images, 1);
+  const pixels = intFlag("pixels", v.pixels, 1);
+  if ((images === undefined) === (pixels === undefined)) {
+    throw new InputError("Expected exactly one of --images and --pixels for 'risk'");
+  }
+  const numImages = images ?? Math.ceil(pixels! / imagePixels);
+  const batchSize = intFlag("batch-size", v["batch-size"], 1);
+  if (batchSize === undefined) throw new InputError("Expected --batch-size for 'risk'");
+  const numClasses = intFlag("classes", v.classes, 2);
+  if (numClasses === undefined) throw new InputError("Expected --classes for 'risk'");
+  const frequencies = v.frequencies?.split(",").map((t) => {
+    const x = Number(t.trim());
+    if (t.trim() === "" || !(x >= 0) || !Number.isFinite(x)) {
+      throw new InputError(
+        `Expected --frequencies to be numbers >= 0, but found '${v.frequencies}'`,
+      );
+    }
+    return x;
+  });
+  const accuracy = v.accuracy === undefined ? undefined : Number(v.accuracy);
+  let r: RiskReport;
+  try {
+    r = float32Risk({
+      numImages,
+      imagePixels,
+      batchSize,
+      numClasses,
+      classFrequencies: frequencies,
+      accuracy,
     });
-  } catch (error) {
-    console.error(`error: ${(error as Error).message}\n\n${HELP}`);
-    return 2;
+  } catch (e) {
+    throw new InputError((e as Error).message);
   }
-  if (parsed.values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const format = parsed.values.format;
-  if (format !== "table" && format !== "json") {
-    console.error(`error: Expected --format to be table or json, but found ${format}`);
-    return 2;
-  }
+  const b = (x: number | null) => (x === null ? "never" : `batch ${x}`);
+  const eagerLine = r.eagerLoses
+    ? `eager float32 (evaluate/update_state without XLA): counts can be lost from ${
+      b(r.eagerFirstRiskBatch)
+    } on; error ${r.eagerError} pixels in one cell for identical images, at most ${r.eagerWorstCase}`
+    : "eager float32: exact (no cell passes 2^24)";
+  const compiledLine = r.compiledLoses
+    ? `compiled float32 (JAX, TF jit_compile=True): a cell freezes at 16777216 in ${
+      b(r.compiledFreezeBatch)
+    }; error ${r.compiledError} pixels (${
+      ((100 * r.compiledError) / Math.max(...r.cells.map((c) => c.exact))).toFixed(1)
+    }% of the largest cell)`
+    : "compiled float32: exact (no cell reaches 2^24)";
+  const lines = [
+    `${numImages} images of ${imagePixels} pixels, batch size ${batchSize}: ${r.numBatches} ` +
+    `batches of ${r.pixelsPerBatch} pixels, ${r.pixels} pixels in all`,
+    r.withinBatchSaturationPossible
+      ? `one batch holds more than 2^24 pixels: a cell can saturate inside a batch (batch size ` +
+        `<= ${r.safeBatchSize} avoids it)`
+      : `no batch holds more than 2^24 pixels (any batch size <= ${r.safeBatchSize} is safe within a batch)`,
+    ...(v.compiled ? [compiledLine, eagerLine] : [eagerLine, compiledLine]),
+    r.int32WrapBatch === null
+      ? "Keras 3.8+ integer state: exact (no cell passes 2^31 - 1)"
+      : `Keras 3.8+ on JAX/torch/numpy (int32 state): a cell wraps after ${b(r.int32WrapBatch)}`,
+    'Affected: tf.keras 2.x, Keras 3.0-3.7 by default, any Keras 3 with dtype="float32"; ' +
+    "Keras 3.8+ counts in integers by default.",
+  ];
+  return {
+    rendered: {
+      json: {
+        command: "risk",
+        input: {
+          numImages,
+          imagePixels,
+          batchSize,
+          numClasses,
+          frequencies: frequencies ?? null,
+          accuracy: accuracy ?? 1,
+        },
+        ...r,
+      },
+      header: lines,
+      tables: [{
+        columns: [
+          "class",
+          "per batch",
+          "exact",
+          "eager f32",
+          "compiled f32",
+          "eager loss from",
+          "compiled freeze",
+          "int32 wrap",
+        ],
+        rows: r.cells.map((c) => [
+          c.class,
+          c.perBatch,
+          c.exact,
+          c.eager,
+          c.compiled,
+          c.eagerFirstLossBatch === null ? "never" : `batch ${c.eagerFirstLossBatch}`,
+          c.compiledFreezeBatch === null ? "never" : `batch ${c.compiledFreezeBatch}`,
+          c.int32WrapBatch === null ? "never" : `batch ${c.int32WrapBatch}`,
+        ]),
+      }],
+      footer: [],
+    },
+  };
+}
+
+function runDemo(v: Flags): { rendered: Rendered } {
   const demo = demoDataset();
   const stats = new SegmentationStats(demo.numClasses, { ignoreIndex: demo.ignoreIndex });
   for (const image of demo.images) stats.addImage(image.yTrue, image.yPred);
-  const result = compare(stats, { batchSizes: [8, 32] });
-  console.log(format === "json" ? JSON.stringify(result, null, 2) : formatTable(result));
-  return 0;
+  const batchSizes = intList("batch-size", v["batch-size"], 1) ?? [8, 32];
+  const c = compare(stats, { batchSizes });
+  return {
+    rendered: comparisonOutput(c, {
+      demo: true,
+      numClasses: demo.numClasses,
+      ignore: [demo.ignoreIndex],
+      batchSizes,
+    }),
+  };
 }
 
-if (import.meta.main) Deno.exit(main(Deno.args));
+/**
+ * Runs the CLI on `args` and returns the exit code: 0 success, 2 bad usage or input, 1 internal
+ * error. Output goes to stdout (or `--out`), messages to stderr.
+ *
+ * @param args command-line arguments (without the program name)
+ * @returns the exit code
+ */
+export async function main(args: string[]): Promise<number> {
+  const commands = ["compare", "keras", "explain", "risk"];
+  let command = "demo";
+  let rest = args;
+  if (args.length > 0 && !args[0].startsWith("-")) {
+    if (!commands.includes(args[0])) {
+      console.error(
+        `error: Expected a command (${commands.join(", ")}), but found '${
+          args[0]
+        }'\n\n${HELP.main}`,
+      );
+      return 2;
+    }
+    command = args[0];
+    rest = args.slice(1);
+  }
+  // "--axis -1": join a negative number to its flag, which parseArgs would take for a flag
+  const joined: string[] = [];
+  for (let k = 0; k < rest.length; k++) {
+    const name = rest[k].startsWith("--") ? rest[k].slice(2) : "";
+    const opt = (OPTIONS as Record<string, { type: string }>)[name];
+    if (opt?.type === "string" && /^-[0-9]/.test(rest[k + 1] ?? "")) {
+      joined.push(`${rest[k]}=${rest[k + 1]}`);
+      k++;
+    } else joined.push(rest[k]);
+  }
+  let values: Flags, positionals: string[];
+  try {
+    const parsed = parseArgs({
+      args: joined,
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
+    values = parsed.values as Flags;
+    positionals = parsed.positionals;
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}\n\nRun with --help for usage.`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP[command === "demo" ? "main" : command]);
+    return 0;
+  }
+  try {
+    if (command !== "explain" && positionals.length > 0) {
+      throw new InputError(`Expected flags only, but found '${positionals[0]}'`);
+    }
+    const format = formatFlag(values.format);
+    let result: { rendered: Rendered; cm?: ConfusionMatrix };
+    if (command === "demo") {
+      result = values.true !== undefined || values.pred !== undefined || values.cm !== undefined
+        ? await runCompare(values)
+        : runDemo(values);
+    } else if (command === "compare") result = await runCompare(values);
+    else if (command === "explain") result = await runExplain(values, positionals);
+    else if (command === "risk") result = runRisk(values);
+    else {
+      throw new InputError(
+        "Expected a build with the Keras emulation (lib/keras.ts) for 'keras'; it is not part " +
+          "of this build. Use 'compare' for the exact values and 'risk' for float32 count loss",
+      );
+    }
+    const text = render(result.rendered, format);
+    if (values["save-cm"] !== undefined) {
+      if (!result.cm) {
+        throw new InputError("Expected --save-cm with masks or --cm, not with 'risk'");
+      }
+      const cm = result.cm;
+      const data = cm.counts();
+      await writeAtomic(
+        values["save-cm"],
+        encodeNpy({
+          shape: [cm.numClasses, cm.numClasses],
+          data,
+          dtype: cm.weighted ? "float64" : "int64",
+        }),
+      );
+    }
+    if (values.out !== undefined) {
+      await writeAtomic(values.out, new TextEncoder().encode(text));
+    } else {
+      await Deno.stdout.write(new TextEncoder().encode(text));
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof InputError) {
+      console.error(`error: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof NpyFormatError || error instanceof PngMaskError) {
+      console.error(`error: ${error.message}`);
+      return 2;
+    }
+    console.error(`internal error: ${(error as Error)?.message ?? error}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -67,6 +67,8 @@ export interface AveragingOptions {
    * A class with no true pixel (TP + FN = 0) at the level being averaged: `"count"` (default)
    * scores it by the formula (0 when predicted, the absent rule when not); `"skip"` leaves it
    * out even when predicted (detectron2 main at dataset level, MONAI `ignore_empty` per image).
+   * `"skip"` takes precedence over `absent`; with `"micro"` the skipped classes' counts leave
+   * the sums, and when no class is left the result is NaN.
    */
   emptyGroundTruth?: "count" | "skip";
   /** Added to numerator and denominator: (I + smooth) / (U + smooth). Default 0. */

@@ -236,7 +236,8 @@ function outOfRange(
   value: number,
   index: number,
 ): RangeError {
-  const ignored = policy.ignoreIndex.length > 0
+  // Only true labels can be ignored, so only their message offers that way out.
+  const ignored = name === "yTrue" && policy.ignoreIndex.length > 0
     ? ` or an ignored label (${policy.ignoreIndex.join(", ")})`
     : "";
   const hint = name === "yTrue" && policy.outOfRange === "miss"

@@ -78,6 +78,21 @@ Deno.test("outOfRange error names the array, the first bad index and its value",
   assert.equal(cm.total, 0, "nothing half-written");
 });
 
+Deno.test("an ignore label in the predictions is out of range, and the message says which array", () => {
+  const cm = new ConfusionMatrix(3, { ignoreIndex: 255 });
+  assert.throws(
+    () => cm.update([0, 1], [0, 255]),
+    { message: "Expected yPred values to be class ids in [0, 3), but found 255 at index 1" },
+  );
+  assert.throws(
+    () => cm.update([0, 7], [0, 1]),
+    {
+      message:
+        "Expected yTrue values to be class ids in [0, 3) or an ignored label (255), but found 7 at index 1",
+    },
+  );
+});
+
 Deno.test("outOfRange drop and miss", () => {
   const t = [0, 1, 1, 5, 2];
   const p = [0, 7, 1, 1, -1];
