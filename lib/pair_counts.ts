@@ -77,35 +77,45 @@ export function countPairs(
 /**
  * Uint8 fast path: a 256 x 256 histogram of raw pairs with no branch in the hot loop, read four
  * labels per 32-bit load; the policy is applied afterwards to the 65,536 bins, not per pixel.
+ * Folding the bins costs about as much as counting 2^16 pixels, so small inputs take the
+ * generic loop instead.
  */
 function countUint8(policy: CountingPolicy, yTrue: Uint8Array, yPred: Uint8Array): PairCounts {
-  const raw = new Float64Array(65536);
-  const hist = new Uint32Array(65536);
-  for (let start = 0; start < yTrue.length; start += CHUNK) {
-    const end = Math.min(yTrue.length, start + CHUNK);
-    hist.fill(0);
-    histogramUint8(yTrue, yPred, start, end, hist);
-    for (let k = 0; k < 65536; k++) raw[k] += hist[k];
-  }
+  if (yTrue.length < 65536) return countGeneric(policy, yTrue, yPred);
   const C = policy.numClasses;
   const counts = new Float64Array(C * C);
   const missed = new Float64Array(C);
-  for (let t = 0; t < 256; t++) {
-    const kind = trueKind(policy, t);
-    for (let p = 0; p < 256; p++) {
-      const n = raw[(t << 8) | p];
-      if (n === 0 || kind === "ignored") continue;
-      if (kind === "out") {
-        if (policy.outOfRange === "drop") continue;
-        throw badLabel(policy, yTrue, yPred);
+  const kinds = Array.from({ length: 256 }, (_, t) => trueKind(policy, t));
+  scratch ??= new Uint32Array(65536);
+  const hist = scratch;
+  for (let start = 0; start < yTrue.length; start += CHUNK) {
+    histogramUint8(yTrue, yPred, start, Math.min(yTrue.length, start + CHUNK), hist);
+    let rejected = false;
+    // Read and clear every bin, so the shared scratch histogram is zero again afterwards.
+    for (let t = 0; t < 256; t++) {
+      const kind = kinds[t];
+      for (let p = 0; p < 256; p++) {
+        const k = (t << 8) | p;
+        const n = hist[k];
+        if (n === 0) continue;
+        hist[k] = 0;
+        if (kind === "ignored") continue;
+        if (kind === "out") {
+          if (policy.outOfRange !== "drop") rejected = true;
+          continue;
+        }
+        if (p < C) counts[t * C + p] += n;
+        else if (policy.outOfRange === "miss") missed[t] += n;
+        else if (policy.outOfRange === "error") rejected = true;
       }
-      if (p < C) counts[t * C + p] += n;
-      else if (policy.outOfRange === "miss") missed[t] += n;
-      else if (policy.outOfRange === "error") throw badLabel(policy, yTrue, yPred);
     }
+    if (rejected) throw badLabel(policy, yTrue, yPred);
   }
   return { counts, missed, weighted: false };
 }
+
+/** Reused across calls (counting is synchronous); always left all zero. */
+let scratch: Uint32Array | undefined;
 
 function histogramUint8(
   yTrue: Uint8Array,

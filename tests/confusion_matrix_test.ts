@@ -26,23 +26,63 @@ Deno.test("every accepted array type gives the same counts", () => {
   );
 });
 
-Deno.test("uint8 fast path agrees with the generic path at every alignment and length", () => {
-  const buffer = new Uint8Array(1031 + 8);
-  const other = new Uint8Array(1031 + 8);
-  let s = 7;
-  for (let i = 0; i < buffer.length; i++) {
+function randomBytes(n: number, seed: number, modulo: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
     s = (s * 1103515245 + 12345) >>> 0;
-    buffer[i] = (s >>> 16) % 5;
-    other[i] = (s >>> 8) % 5;
+    out[i] = (s >>> 16) % modulo;
   }
-  for (const [a, b, n] of [[0, 0, 1031], [1, 1, 1000], [3, 3, 7], [0, 1, 1030], [2, 5, 999]]) {
-    const t = buffer.subarray(a, a + n);
-    const p = other.subarray(b, b + n);
+  return out;
+}
+
+Deno.test("uint8 fast path (>= 2^16 pixels) agrees with the generic path at every alignment", () => {
+  const n = 70_001;
+  const buffer = randomBytes(n + 8, 7, 5);
+  const other = randomBytes(n + 8, 11, 5);
+  for (
+    const [a, b, len] of [[0, 0, n], [1, 1, n - 3], [3, 3, 65536], [0, 1, n - 1], [2, 5, 66000]]
+  ) {
+    const t = buffer.subarray(a, a + len);
+    const p = other.subarray(b, b + len);
     assert.deepEqual(
       new ConfusionMatrix(5).update(t, p).toArray(),
       new ConfusionMatrix(5).update(Array.from(t), Array.from(p)).toArray(),
     );
   }
+});
+
+Deno.test("uint8 fast path applies every policy like the generic path, and recovers from errors", () => {
+  const n = 100_000;
+  // Labels 0..7 with C = 6: 6 and 7 are out of range; 7 is ignored in some policies.
+  const t = randomBytes(n, 3, 8);
+  const p = randomBytes(n, 5, 8);
+  const tIn = t.map((v) => (v >= 6 ? 7 : v)); // true labels in range or 7
+  for (
+    const [options, yTrue] of [
+      [{ outOfRange: "drop" as const }, t],
+      [{ outOfRange: "drop" as const, ignoreIndex: [7, 2] }, t],
+      [{ outOfRange: "miss" as const, ignoreIndex: 7 }, tIn],
+    ] as const
+  ) {
+    const fast = new ConfusionMatrix(6, options).update(yTrue, p);
+    const slow = new ConfusionMatrix(6, options).update(Array.from(yTrue), Array.from(p));
+    assert.deepEqual(fast.toJSON(), slow.toJSON());
+  }
+  const cm = new ConfusionMatrix(6);
+  const firstBad = t.findIndex((v, i) => v >= 6 || p[i] >= 6);
+  const name = t[firstBad] >= 6 ? "yTrue" : "yPred";
+  const value = name === "yTrue" ? t[firstBad] : p[firstBad];
+  assert.throws(() => cm.update(t, p), {
+    message:
+      `Expected ${name} values to be class ids in [0, 6), but found ${value} at index ${firstBad}`,
+  });
+  // The failed call must leave no trace, in the matrix or in the kernel's scratch histogram.
+  const clean = randomBytes(n, 9, 6);
+  assert.deepEqual(
+    cm.update(clean, clean).toArray(),
+    new ConfusionMatrix(6).update(Array.from(clean), Array.from(clean)).toArray(),
+  );
 });
 
 Deno.test("ignoreIndex: one label, a list, and a label that is also a class id", () => {
@@ -52,9 +92,11 @@ Deno.test("ignoreIndex: one label, a list, and a label that is also a class id",
   assert.deepEqual(cm.toArray(), [[1, 0, 0], [0, 1, 1], [1, 0, 0]]);
   const noOnes = new ConfusionMatrix(3, { ignoreIndex: 1 }).update([0, 1, 1, 2], [0, 1, 0, 1]);
   assert.deepEqual(noOnes.toArray(), [[1, 0, 0], [0, 0, 0], [0, 1, 0]]);
+  const big = (xs: number[]) =>
+    Uint8Array.from({ length: 2 ** 16 * xs.length }, (_, i) => xs[i % xs.length]);
   const u8 = new ConfusionMatrix(3, { ignoreIndex: 1 })
-    .update(Uint8Array.from([0, 1, 1, 2]), Uint8Array.from([0, 1, 0, 1]));
-  assert.deepEqual(u8.toArray(), noOnes.toArray());
+    .update(big([0, 1, 1, 2]), big([0, 1, 0, 1]));
+  assert.deepEqual(u8.toArray(), noOnes.toArray().map((row) => row.map((v) => v * 2 ** 16)));
 });
 
 Deno.test("outOfRange error names the array, the first bad index and its value", () => {
