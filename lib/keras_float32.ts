@@ -1,0 +1,211 @@
+/**
+ * Float32 arithmetic as the Keras backends do it, on JS doubles.
+ *
+ * A float32 add, subtract, multiply or divide of two float32 values is emulated exactly by
+ * `Math.fround(a op b)` (binary64 has more than 2 * 24 + 2 significand bits, so the double
+ * rounding is harmless). What differs between backends is the order in which a vector is summed:
+ * NumPy sums pairwise with 8 accumulators, TensorFlow's Eigen kernels use 8 lanes and a scalar
+ * tail, JAX (CPU) adds left to right. These orders only matter once partial sums are no longer
+ * exact (non-integer values such as IoUs, or counts above 2^24).
+ *
+ * @module
+ */
+
+/** Round to the nearest float32 value, ties to even (`Math.fround`). */
+export const f32: (x: number) => number = Math.fround;
+
+/** `f32(1e-7)`: Keras's `backend.epsilon()` as a float32 (1.0000000116860974e-7). */
+export const EPSILON_F32: number = Math.fround(1e-7);
+
+/** `f32(1e-9)`: the threshold Keras 3 compares IoU denominators with. */
+export const VALID_THRESHOLD_F32: number = Math.fround(1e-9);
+
+/** 2^24 = 16,777,216: the largest count a float32 cell reaches by adding 1.0 repeatedly. */
+export const FLOAT32_COUNT_LIMIT: number = 16777216;
+
+/** The order in which a backend reduces a float32 vector. */
+export type SummationOrder = "sequential" | "numpy-pairwise" | "tf-8-lane";
+
+/**
+ * Sums `values[start], values[start + stride], ...` (`n` terms) left to right, rounding every
+ * partial sum with `round` (`Math.fround` for float32, identity for float64).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sumSequential } from "./keras_float32.ts";
+ * // 2^24 + 1 + 1 in float32: each +1 is lost (ties to even)
+ * assert.equal(sumSequential([16777216, 1, 1]), 16777216);
+ * assert.equal(sumSequential([16777216, 1, 1], Math.fround, 0, 3, 1), 16777216);
+ * ```
+ */
+export function sumSequential(
+  values: ArrayLike<number>,
+  round: (x: number) => number = Math.fround,
+  start = 0,
+  n: number = values.length - start,
+  stride = 1,
+): number {
+  let s = 0;
+  for (let i = 0, k = start; i < n; i++, k += stride) s = round(s + values[k]);
+  return s;
+}
+
+/**
+ * NumPy's pairwise float32 sum (`np.sum` over a contiguous axis): fewer than 8 terms are added
+ * left to right; up to 128 terms use 8 strided accumulators combined as
+ * `((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))` and then the remainder left to right; longer
+ * vectors are split in two halves (the first a multiple of 8 long) and the halves added.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sumNumpyPairwise } from "./keras_float32.ts";
+ * const v = [16777216, 1, 1, 1, 1, 1, 1, 1, 1];
+ * // accumulators: r0 = 2^24 + 1 (rounds to 2^24), r1..r7 = 1; then + 1 at the end
+ * assert.equal(sumNumpyPairwise(v), 16777224);
+ * ```
+ */
+export function sumNumpyPairwise(
+  values: ArrayLike<number>,
+  round: (x: number) => number = Math.fround,
+  start = 0,
+  n: number = values.length - start,
+): number {
+  if (n < 8) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s = round(s + values[start + i]);
+    return s;
+  }
+  if (n <= 128) {
+    const r = new Array<number>(8);
+    for (let j = 0; j < 8; j++) r[j] = values[start + j];
+    const whole = n - (n % 8);
+    let i = 8;
+    for (; i < whole; i += 8) {
+      for (let j = 0; j < 8; j++) r[j] = round(r[j] + values[start + i + j]);
+    }
+    let s = round(
+      round(round(r[0] + r[1]) + round(r[2] + r[3])) +
+        round(round(r[4] + r[5]) + round(r[6] + r[7])),
+    );
+    for (; i < n; i++) s = round(s + values[start + i]);
+    return s;
+  }
+  let n2 = Math.floor(n / 2);
+  n2 -= n2 % 8;
+  return round(
+    sumNumpyPairwise(values, round, start, n2) +
+      sumNumpyPairwise(values, round, start + n2, n - n2),
+  );
+}
+
+/**
+ * TensorFlow's CPU (Eigen) float32 sum of a vector: one 8-wide accumulator `a0..a7` over the
+ * first `floor(n / 8) * 8` values (lane j takes values j, j + 8, ...), a scalar tail `t` over the
+ * rest, then `t + ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7))`. Below 8 values this is a
+ * left-to-right sum. Observed to match real TensorFlow for n < 64 (keras-semantics notes 11.1).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sumTf8Lane } from "./keras_float32.ts";
+ * assert.equal(sumTf8Lane([1, 2, 3]), 6);
+ * assert.equal(sumTf8Lane([16777216, 1, 1, 1, 1, 1, 1, 1, 1]), 16777224);
+ * ```
+ */
+export function sumTf8Lane(
+  values: ArrayLike<number>,
+  round: (x: number) => number = Math.fround,
+  start = 0,
+  n: number = values.length - start,
+): number {
+  if (n < 8) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s = round(s + values[start + i]);
+    return s;
+  }
+  const a = new Array<number>(8).fill(0);
+  const whole = n - (n % 8);
+  for (let i = 0; i < whole; i += 8) {
+    for (let j = 0; j < 8; j++) a[j] = round(a[j] + values[start + i + j]);
+  }
+  let t = 0;
+  for (let i = whole; i < n; i++) t = round(t + values[start + i]);
+  const lanes = round(
+    round(round(a[0] + a[4]) + round(a[2] + a[6])) + round(round(a[1] + a[5]) + round(a[3] + a[7])),
+  );
+  return round(t + lanes);
+}
+
+/**
+ * Sums a contiguous run of `values` in the given backend order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sumInOrder } from "./keras_float32.ts";
+ * assert.equal(sumInOrder([0.5, 0.25], "tf-8-lane"), 0.75);
+ * ```
+ */
+export function sumInOrder(
+  values: ArrayLike<number>,
+  order: SummationOrder,
+  round: (x: number) => number = Math.fround,
+  start = 0,
+  n: number = values.length - start,
+): number {
+  switch (order) {
+    case "numpy-pairwise":
+      return sumNumpyPairwise(values, round, start, n);
+    case "tf-8-lane":
+      return sumTf8Lane(values, round, start, n);
+    default:
+      return sumSequential(values, round, start, n, 1);
+  }
+}
+
+/**
+ * The float32 value of a cell that starts at `start` and gets `count` additions of 1.0, each
+ * rounded to float32 (what a float32 scatter-add of unit weights does). From an integer start at
+ * or below 2^24 this is `min(start + count, 2^24)`; otherwise the additions are replayed until the
+ * value stops changing.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { addOnesF32 } from "./keras_float32.ts";
+ * assert.equal(addOnesF32(0, 17001234), 16777216);
+ * assert.equal(addOnesF32(16777218, 5), 16777220); // 2^24 + 2 + 1 rounds up to even, then sticks
+ * ```
+ */
+export function addOnesF32(start: number, count: number): number {
+  if (count <= 0) return start;
+  if (Number.isInteger(start) && start <= FLOAT32_COUNT_LIMIT && start >= -FLOAT32_COUNT_LIMIT) {
+    return Math.min(start + count, FLOAT32_COUNT_LIMIT);
+  }
+  let v = start;
+  for (let i = 0; i < count; i++) {
+    const next = Math.fround(v + 1);
+    if (next === v) break;
+    v = next;
+  }
+  return v;
+}
+
+/**
+ * Wraps an integer to int32 (two's complement, modulo 2^32), as int32 tensors do on overflow.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { wrapInt32 } from "./keras_float32.ts";
+ * assert.equal(wrapInt32(2147483647 + 1), -2147483648);
+ * ```
+ */
+export function wrapInt32(x: number): number {
+  if (x >= -2147483648 && x <= 2147483647) return x;
+  // exact for |x| < 2^53
+  const m = x - Math.floor(x / 4294967296) * 4294967296;
+  return m >= 2147483648 ? m - 4294967296 : m;
+}
