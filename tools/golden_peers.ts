@@ -1,33 +1,403 @@
 /**
- * Replay of golden files written by other libraries (torchmetrics, scikit-learn): files with a
- * top-level `library` field. Placeholder until the peer emulations land: every such file is
- * reported as not supported yet and counted as failed, never as passed.
+ * Replays the golden files of other libraries (written by `tools/peers_oracle.py` from real
+ * torchmetrics and scikit-learn runs) against the profiles in `lib/profile_*.ts`.
+ *
+ * A float64 result must match to the last bit; a float32 result within one float32 ulp (the
+ * line says when it is not bit-exact). An expected error must be an error here too.
+ *
+ * Usage: `deno run --allow-read tools/golden_peers.ts golden/peers-*.json`
  *
  * @module
  */
 
-/** Outcome of replaying one golden file. */
+import { ConfusionMatrix } from "../lib/confusion_matrix.ts";
+import { SegmentationStats } from "../lib/segmentation_stats.ts";
+import {
+  torchmetricsBinaryJaccardIndex,
+  torchmetricsConfusionMatrix,
+  torchmetricsIoUPerImageClass,
+  torchmetricsJaccardIndex,
+  torchmetricsJaccardPerClass,
+  torchmetricsMeanIoU,
+  torchmetricsMeanIoUPerClass,
+  torchmetricsMeanIoUPerImage,
+  type TorchmetricsZeroDivision,
+} from "../lib/profile_torchmetrics.ts";
+import {
+  sklearnConfusionMatrix,
+  sklearnJaccardPerClass,
+  sklearnJaccardScore,
+  type SklearnZeroDivision,
+} from "../lib/profile_sklearn.ts";
+
+/** Outcome of one replayed file. */
 export interface PeerReplay {
   passed: number;
   failed: number;
   lines: string[];
 }
 
+// ------------------------------------------------------------------ inputs
+interface Generator {
+  num_images: number;
+  pixels_per_image: number;
+  sT: number;
+  sC: number;
+  sP: number;
+  wT: number[];
+  wP: number[];
+  acc: number | number[];
+  labels_true?: number[];
+  void_category?: number;
+}
+
+interface Inputs {
+  num_classes: number;
+  images?: { true: number[]; pred: number[] }[];
+  runs?: [number, number, number][][];
+  generator?: Generator;
+  confmat?: number[][];
+}
+
+type Image = [Int32Array, Int32Array];
+
+function lowbias32(x: number): number {
+  x >>>= 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x846ca68b);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/** `u24(s, i)` of shared/golden/README.md: uniform in [0, 2^24). */
+export function u24(s: number, i: number): number {
+  return lowbias32((i + Math.imul(s, 0x9e3779b9)) >>> 0) >>> 8;
+}
+
+function cdf(w: readonly number[]): number[] {
+  const total = w.reduce((a, b) => a + b, 0);
+  const out: number[] = [];
+  let acc = 0;
+  for (let k = 0; k < w.length - 1; k++) {
+    acc += w[k];
+    out.push(Math.floor((acc * 2 ** 24) / total));
+  }
+  return out;
+}
+
+function pick(u: number, c: readonly number[]): number {
+  let n = 0;
+  for (const v of c) if (u >= v) n++;
+  return n;
+}
+
+/** The images of the lowbias32 generator (shared/golden/README.md). */
+export function generateImages(g: Generator): Image[] {
+  const cT = cdf(g.wT);
+  const cP = cdf(g.wP);
+  const acc = Array.isArray(g.acc) ? g.acc : g.wT.map(() => g.acc as number);
+  const out: Image[] = [];
+  for (let b = 0; b < g.num_images; b++) {
+    const t = new Int32Array(g.pixels_per_image);
+    const p = new Int32Array(g.pixels_per_image);
+    for (let j = 0; j < g.pixels_per_image; j++) {
+      const i = b * g.pixels_per_image + j;
+      const cat = pick(u24(g.sT, i), cT);
+      t[j] = g.labels_true ? g.labels_true[cat] : cat;
+      const keep = cat !== g.void_category && u24(g.sC, i) < acc[cat];
+      p[j] = keep ? cat : pick(u24(g.sP, i), cP);
+    }
+    out.push([t, p]);
+  }
+  return out;
+}
+
+function images(inputs: Inputs): Image[] {
+  if (inputs.images) {
+    return inputs.images.map((im) => [Int32Array.from(im.true), Int32Array.from(im.pred)]);
+  }
+  if (inputs.runs) {
+    return inputs.runs.map((runs) => {
+      const n = runs.reduce((a, r) => a + r[2], 0);
+      const t = new Int32Array(n);
+      const p = new Int32Array(n);
+      let k = 0;
+      for (const [a, b, c] of runs) {
+        t.fill(a, k, k + c);
+        p.fill(b, k, k + c);
+        k += c;
+      }
+      return [t, p];
+    });
+  }
+  if (inputs.generator) return generateImages(inputs.generator);
+  throw new RangeError("Expected images, runs or generator in the scenario inputs");
+}
+
+function concat(list: Int32Array[]): Int32Array {
+  const out = new Int32Array(list.reduce((a, x) => a + x.length, 0));
+  let k = 0;
+  for (const x of list) {
+    out.set(x, k);
+    k += x.length;
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ comparison
+function decode(v: unknown): number {
+  if (v === "NaN") return NaN;
+  if (v === "Infinity") return Infinity;
+  if (v === "-Infinity") return -Infinity;
+  if (typeof v !== "number") throw new TypeError(`Expected a number, but found ${v}`);
+  return v;
+}
+
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+function f32Bits(x: number): number {
+  F32[0] = x;
+  return U32[0];
+}
+
+/** Distance in float32 ulps (0 = same bits; NaN = NaN counts as 0). */
+function ulps32(a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity;
+  if (a === b) return 0;
+  if (Math.fround(a) !== a || Math.fround(b) !== b) return Infinity;
+  if (Math.sign(a) !== Math.sign(b)) return Infinity;
+  return Math.abs(f32Bits(a) - f32Bits(b));
+}
+
+interface Verdict {
+  ok: boolean;
+  exact: boolean;
+  detail: string;
+}
+
+function compareValues(got: number[], want: number[], float32: boolean): Verdict {
+  if (got.length !== want.length) {
+    return { ok: false, exact: false, detail: `length ${got.length} != ${want.length}` };
+  }
+  let worst = 0;
+  for (let k = 0; k < got.length; k++) {
+    const d = float32 ? ulps32(got[k], want[k]) : (Object.is(got[k], want[k]) ||
+        (Number.isNaN(got[k]) && Number.isNaN(want[k])) || got[k] === want[k])
+      ? 0
+      : Infinity;
+    if (d > worst) worst = d;
+    if (d > (float32 ? 1 : 0)) {
+      return {
+        ok: false,
+        exact: false,
+        detail: `index ${k}: got ${got[k]}, want ${want[k]}${float32 ? ` (${d} ulp)` : ""}`,
+      };
+    }
+  }
+  return { ok: true, exact: worst === 0, detail: worst === 0 ? "exact" : `${worst} ulp` };
+}
+
+interface Case {
+  metric: string;
+  options: Record<string, unknown>;
+  result: { value: unknown; dtype: string } | null;
+  error: string | null;
+}
+
+interface Scenario {
+  name: string;
+  inputs: Inputs;
+  cases: Case[];
+}
+
+function judge(
+  name: string,
+  c: Case,
+  compute: () => number | number[],
+): Verdict {
+  let got: number[] | null = null;
+  let err: unknown = null;
+  try {
+    const v = compute();
+    got = Array.isArray(v) ? v : [v];
+  } catch (e) {
+    err = e;
+  }
+  if (c.error !== null) {
+    return got === null
+      ? { ok: true, exact: true, detail: "error as expected" }
+      : { ok: false, exact: false, detail: `expected error "${c.error}", got ${got}` };
+  }
+  if (got === null) {
+    return { ok: false, exact: false, detail: `unexpected error: ${(err as Error)?.message}` };
+  }
+  const want = c.result!.value;
+  const wantList = (Array.isArray(want) ? want : [want]).map(decode);
+  const verdict = compareValues(got, wantList, c.result!.dtype === "float32");
+  void name;
+  return verdict;
+}
+
+// ------------------------------------------------------------------ torchmetrics
+function zdTorch(v: unknown): TorchmetricsZeroDivision {
+  return v === "nan" || v === "warn" ? v : Number(v);
+}
+
+function torchmetricsCase(sc: Scenario, imgs: Image[] | null, c: Case): () => number | number[] {
+  const o = c.options;
+  const C = sc.inputs.num_classes;
+  const ignore = (o.ignore_index ?? null) as number | null;
+  const zd = zdTorch(o.zero_division ?? 0);
+  const average = o.average as string;
+  const reduce = (cm: ConfusionMatrix) =>
+    average === "none"
+      ? torchmetricsJaccardPerClass(cm, { zeroDivision: zd })
+      : torchmetricsJaccardIndex(cm, {
+        average: average as "macro" | "micro" | "weighted",
+        ignoreIndex: ignore,
+        zeroDivision: zd,
+      });
+  switch (c.metric) {
+    case "MulticlassJaccardIndex":
+      return () => {
+        let cm: ConfusionMatrix | null = null;
+        for (const [t, p] of imgs!) { // one update() per image, as the oracle did
+          const one = torchmetricsConfusionMatrix(t, p, C, { ignoreIndex: ignore });
+          cm = cm === null ? one : cm.merge(one);
+        }
+        return reduce(cm!);
+      };
+    case "MulticlassJaccardIndex.compute":
+      return () => reduce(new ConfusionMatrix(C).addCounts(sc.inputs.confmat!.flat()));
+    case "BinaryJaccardIndex":
+      return () => {
+        const cm = new ConfusionMatrix(2, ignore === null ? {} : { ignoreIndex: ignore });
+        for (const k of o.images as number[]) {
+          const [t, p] = imgs![k];
+          for (const v of t) {
+            if (v !== 0 && v !== 1 && v !== ignore) {
+              throw new RangeError(`Detected the following values in \`target\`: ${v}`);
+            }
+          }
+          cm.update(t, p);
+        }
+        return torchmetricsBinaryJaccardIndex(cm, { zeroDivision: zd });
+      };
+    case "MeanIoU":
+    case "mean_iou":
+      return () => {
+        const stats = new SegmentationStats(C);
+        for (const [t, p] of imgs!) stats.addImage(t, p);
+        const bg = o.include_background as boolean;
+        if (c.metric === "mean_iou") {
+          return o.per_class
+            ? torchmetricsIoUPerImageClass(stats, { includeBackground: bg }).flat()
+            : torchmetricsMeanIoUPerImage(stats, { includeBackground: bg });
+        }
+        const opts = { includeBackground: bg, batches: o.batches as number[] };
+        return o.per_class
+          ? torchmetricsMeanIoUPerClass(stats, opts)
+          : torchmetricsMeanIoU(stats, opts);
+      };
+  }
+  throw new RangeError(`Unknown torchmetrics metric ${c.metric}`);
+}
+
+// ------------------------------------------------------------------ scikit-learn
+function sklearnCase(sc: Scenario, imgs: Image[], c: Case): () => number | number[] {
+  const o = c.options;
+  return () => {
+    let t = concat(imgs.map((x) => x[0]));
+    let p = concat(imgs.map((x) => x[1]));
+    if (typeof o.all_zero_input === "number") {
+      t = new Int32Array(o.all_zero_input);
+      p = new Int32Array(o.all_zero_input);
+    }
+    let w: Float64Array | undefined;
+    const sw = o.sample_weight as { sW: number; values: number[] } | null;
+    if (sw) {
+      w = new Float64Array(t.length);
+      for (let i = 0; i < t.length; i++) {
+        w[i] = sw.values[Math.floor((u24(sw.sW, i) * sw.values.length) / 2 ** 24)];
+      }
+    }
+    const mask = (o.mask_true ?? null) as number | null;
+    let max = 1;
+    for (let i = 0; i < t.length; i++) {
+      if (t[i] !== mask && t[i] > max) max = t[i];
+      if (t[i] !== mask && p[i] > max) max = p[i];
+    }
+    const cm = new ConfusionMatrix(max + 1, mask === null ? {} : { ignoreIndex: mask });
+    cm.update(t, p, w);
+    const labels = (o.labels ?? undefined) as number[] | undefined;
+    if (c.metric === "confusion_matrix") return sklearnConfusionMatrix(cm, labels).flat();
+    const zd = o.zero_division as SklearnZeroDivision;
+    if (o.average === null) return sklearnJaccardPerClass(cm, { labels, zeroDivision: zd });
+    return sklearnJaccardScore(cm, {
+      average: o.average as "binary" | "micro" | "macro" | "weighted",
+      labels,
+      zeroDivision: zd,
+      posLabel: (o.pos_label ?? 1) as number,
+    });
+  };
+  void sc;
+}
+
+// ------------------------------------------------------------------ entry
 /**
- * Replays a peer-library golden file (placeholder: reports it as not supported yet).
+ * Replays one peer golden file (a parsed JSON object with a `library` field).
  *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { replayPeerGolden } from "./golden_peers.ts";
- * const r = replayPeerGolden({ library: "torchmetrics" });
- * assert.equal(r.passed, 0);
- * assert.equal(r.failed, 1);
- * ```
+ * @param file The parsed golden file.
+ * @returns Counts of passed and failed cases and one line per case.
  */
 export function replayPeerGolden(file: unknown): PeerReplay {
-  const lib = file !== null && typeof file === "object" && "library" in file
-    ? String((file as { library: unknown }).library)
-    : "unknown";
-  return { passed: 0, failed: 1, lines: [`${lib} golden files: not supported yet`] };
+  const f = file as { library?: string; library_version?: string; scenarios?: Scenario[] };
+  if (typeof f !== "object" || f === null || typeof f.library !== "string") {
+    throw new TypeError("Expected a golden file object with a `library` field");
+  }
+  if (f.library !== "torchmetrics" && f.library !== "scikit-learn") {
+    throw new RangeError(
+      `Expected library "torchmetrics" or "scikit-learn", but found ${f.library}`,
+    );
+  }
+  const out: PeerReplay = { passed: 0, failed: 0, lines: [] };
+  let exact = 0;
+  for (const sc of f.scenarios ?? []) {
+    const imgs = sc.inputs.confmat ? null : images(sc.inputs);
+    for (const c of sc.cases) {
+      const label = `${f.library}@${f.library_version} ${sc.name} ${c.metric} ${
+        JSON.stringify(c.options)
+      }`;
+      let verdict: Verdict;
+      try {
+        const compute = f.library === "torchmetrics"
+          ? torchmetricsCase(sc, imgs, c)
+          : sklearnCase(sc, imgs!, c);
+        verdict = judge(label, c, compute);
+      } catch (e) {
+        verdict = { ok: false, exact: false, detail: `replay error: ${(e as Error).message}` };
+      }
+      if (verdict.ok) {
+        out.passed++;
+        if (verdict.exact) exact++;
+      } else out.failed++;
+      out.lines.push(`${verdict.ok ? "ok  " : "FAIL"} ${label}: ${verdict.detail}`);
+    }
+  }
+  out.lines.push(
+    `${f.library}@${f.library_version}: ${out.passed} passed (${exact} bit-exact), ${out.failed} failed`,
+  );
+  return out;
+}
+
+if (import.meta.main) {
+  let failed = 0;
+  for (const path of Deno.args) {
+    const r = replayPeerGolden(JSON.parse(Deno.readTextFileSync(path)));
+    for (const line of r.lines) if (!line.startsWith("ok  ")) console.log(line);
+    failed += r.failed;
+  }
+  if (failed > 0) Deno.exit(1);
 }

@@ -1,0 +1,585 @@
+#!/usr/bin/env python3
+"""Oracle for the peer-library profiles (issue 8): runs the REAL torchmetrics and scikit-learn.
+
+Usage (from the repository root):
+
+    python3 -m venv /work/venv-peers
+    /work/venv-peers/bin/pip install torch torchmetrics scikit-learn numpy
+    /work/venv-peers/bin/python tools/peers_oracle.py [--out golden]
+
+Writes `golden/peers-torchmetrics-<version>.json` and `golden/peers-sklearn-<version>.json`.
+Each file has a top-level `library` ("torchmetrics" / "scikit-learn") and `library_version`
+field; `tools/golden_peers.ts` replays them against the TypeScript profiles.
+
+Inputs of a scenario are one of (all regenerable exactly in TypeScript):
+
+* `images`: explicit small arrays, `[{"true": [...], "pred": [...]}, ...]` (one entry per image);
+* `runs`: per image a list of `[true, pred, count]` runs, laid out in that order;
+* `generator`: the lowbias32 generator of shared/golden/README.md (parameters stored);
+* `confmat`: an exact int64 confusion matrix given to the library's reduction directly
+  (`state-level` cases: counts far above 2^24 in several cells without allocating the pixels).
+
+Each case stores `options`, and either `result` or `error`. A result is stored as exact float64
+(`value`, a number, a list, or "NaN"/"Infinity" strings) and, where the library returns float32,
+as float32 bit patterns (`float32_bits`, hex strings).
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import struct
+import sys
+import warnings
+
+import numpy as np
+
+M32 = 0xFFFFFFFF
+
+
+# ---------------------------------------------------------------- generator (shared/golden/README)
+def imul(a, b):
+    return (a * b) & M32
+
+
+def lowbias32(x):
+    x &= M32
+    x ^= x >> 16
+    x = imul(x, 0x7FEB352D)
+    x ^= x >> 15
+    x = imul(x, 0x846CA68B)
+    x ^= x >> 16
+    return x & M32
+
+
+def u24_vec(s, idx):
+    """Vectorised u24 over a uint64 index array (all arithmetic mod 2**32)."""
+    x = (idx + imul(s, 0x9E3779B9)) & M32
+    x = x.astype(np.uint64)
+    x ^= x >> np.uint64(16)
+    x = (x * np.uint64(0x7FEB352D)) & np.uint64(M32)
+    x ^= x >> np.uint64(15)
+    x = (x * np.uint64(0x846CA68B)) & np.uint64(M32)
+    x ^= x >> np.uint64(16)
+    return (x >> np.uint64(8)).astype(np.int64)
+
+
+def cdf(w):
+    total = sum(w)
+    out = []
+    acc = 0
+    for k in range(len(w) - 1):
+        acc += w[k]
+        out.append((acc * (1 << 24)) // total)
+    return np.array(out, dtype=np.int64)
+
+
+def pick(u, w):
+    c = cdf(w)
+    return np.searchsorted(c, u, side="right").astype(np.int64)
+
+
+def generate(g):
+    """Images from generator parameters: list of (true, pred) int64 arrays."""
+    n = g["pixels_per_image"]
+    images = []
+    labels_true = g.get("labels_true")
+    void = g.get("void_category")
+    acc = g["acc"]
+    for b in range(g["num_images"]):
+        idx = np.arange(b * n, (b + 1) * n, dtype=np.uint64)
+        cat = pick(u24_vec(g["sT"], idx), g["wT"])
+        y_true = np.array(labels_true, dtype=np.int64)[cat] if labels_true else cat
+        acc_arr = np.array(acc if isinstance(acc, list) else [acc] * len(g["wT"]), dtype=np.int64)
+        keep = u24_vec(g["sC"], idx) < acc_arr[cat]
+        if void is not None:
+            keep &= cat != void
+        y_pred = np.where(keep, cat, pick(u24_vec(g["sP"], idx), g["wP"]))
+        images.append((y_true, y_pred))
+    return images
+
+
+def scenario_images(sc):
+    inp = sc["inputs"]
+    if "images" in inp:
+        return [(np.array(im["true"], dtype=np.int64), np.array(im["pred"], dtype=np.int64))
+                for im in inp["images"]]
+    if "runs" in inp:
+        out = []
+        for runs in inp["runs"]:
+            t = np.concatenate([np.full(c, a, dtype=np.int64) for a, _, c in runs])
+            p = np.concatenate([np.full(c, b, dtype=np.int64) for _, b, c in runs])
+            out.append((t, p))
+        return out
+    if "generator" in inp:
+        return generate(inp["generator"])
+    raise ValueError("scenario without pixel inputs")
+
+
+# ---------------------------------------------------------------- encoding of results
+def enc_float(x):
+    x = float(x)
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    return x
+
+
+def f32_bits(x):
+    return "0x%08x" % struct.unpack("<I", struct.pack("<f", float(x)))[0]
+
+
+def enc_result(t):
+    """A torch tensor or numpy/python scalar → {value, dtype, float32_bits?}."""
+    import torch
+
+    if isinstance(t, torch.Tensor):
+        dtype = str(t.dtype).replace("torch.", "")
+        arr = t.detach().cpu().double().numpy()
+        if arr.ndim == 0:
+            value = enc_float(arr)
+            bits = f32_bits(arr) if dtype == "float32" else None
+        else:
+            value = [enc_float(v) for v in arr.reshape(-1)]
+            bits = [f32_bits(v) for v in arr.reshape(-1)] if dtype == "float32" else None
+        out = {"value": value, "dtype": dtype}
+        if bits is not None:
+            out["float32_bits"] = bits
+        return out
+    if isinstance(t, np.ndarray):
+        return {"value": [enc_float(v) for v in t.reshape(-1)], "dtype": str(t.dtype)}
+    return {"value": enc_float(t), "dtype": "float64"}
+
+
+def run_case(fn):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        try:
+            res = fn()
+            out = {"result": enc_result(res), "error": None}
+        except Exception as e:  # noqa: BLE001 - the error is the recorded outcome
+            out = {"result": None, "error": f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"}
+    msgs = sorted({str(x.message).splitlines()[0][:160] for x in w})
+    if msgs:
+        out["warnings"] = msgs
+    return out
+
+
+# ---------------------------------------------------------------- scenarios (shared by both libs)
+TOY = {  # peers.md §11 (C = 5, 255 = ignore)
+    "num_classes": 5,
+    "images": [
+        {"true": [0, 0, 0, 0, 1, 1, 1, 255], "pred": [0, 0, 0, 2, 1, 1, 0, 1]},
+        {"true": [0, 0, 2, 2, 2, 2, 0, 0, 0, 0], "pred": [0, 0, 2, 2, 2, 0, 0, 3, 0, 0]},
+        {"true": [1, 1, 1, 1], "pred": [1, 1, 1, 1]},
+    ],
+}
+TOY_NO_IGNORE = {  # the same without the 255 pixel (for metrics that have no ignore index)
+    "num_classes": 5,
+    "images": [
+        {"true": [0, 0, 0, 0, 1, 1, 1], "pred": [0, 0, 0, 2, 1, 1, 0]},
+        TOY["images"][1],
+        TOY["images"][2],
+    ],
+}
+OUT_OF_RANGE = {  # C = 4; prediction 4 (== C) at GT 0 and GT 1; only 4 distinct predictions
+    "num_classes": 4,
+    "images": [
+        {"true": [0, 0, 1, 1, 1, 2, 2, 3], "pred": [0, 4, 1, 4, 1, 2, 2, 0]},
+    ],
+}
+OUT_OF_RANGE_LAST = {  # prediction C at the last class: t*C+p == C*C, beyond the C×C matrix
+    "num_classes": 4,
+    "images": [{"true": [0, 1, 2, 3, 3], "pred": [0, 1, 2, 4, 4]}],
+}
+IGNORE_IN_RANGE = {  # ignore_index = 0, a valid class id (background dropped as pixels)
+    "num_classes": 4,
+    "images": [
+        {"true": [0, 0, 0, 1, 1, 2, 2, 2, 3], "pred": [0, 1, 0, 1, 0, 2, 0, 3, 3]},
+        {"true": [0, 0, 1, 1, 1, 1], "pred": [2, 0, 1, 1, 3, 1]},
+    ],
+}
+GEN_SKEWED = {  # 12 classes, classes 9..11 never true, 10 and 11 predicted: absent + FP-only
+    "num_classes": 12,
+    "generator": {
+        "num_images": 6, "pixels_per_image": 1024, "sT": 81, "sC": 82, "sP": 83,
+        "wT": [30, 20, 10, 8, 6, 5, 4, 2, 1, 0, 0, 0],
+        "wP": [30, 20, 10, 8, 6, 5, 4, 2, 1, 0, 1, 1],
+        "acc": 12582912,
+    },
+}
+GEN_VOID = {  # 8 classes + void category mapped to 255 in y_true
+    "num_classes": 8,
+    "generator": {
+        "num_images": 4, "pixels_per_image": 900, "sT": 91, "sC": 92, "sP": 93,
+        "wT": [10, 9, 8, 7, 6, 5, 0, 1, 4],
+        "wP": [10, 9, 8, 7, 6, 5, 1, 1],
+        "acc": [14000000, 13000000, 12000000, 11000000, 10000000, 9000000, 8000000, 7000000, 0],
+        "labels_true": [0, 1, 2, 3, 4, 5, 6, 7, 255],
+        "void_category": 8,
+    },
+}
+BIG_RUNS = {  # counts above 2^24 in a cell (float32 rounding of counts and sums)
+    "num_classes": 3,
+    "runs": [
+        [[0, 0, 17001234], [0, 1, 100], [1, 0, 50], [1, 1, 1000], [2, 2, 333], [2, 0, 7]],
+        [[2, 2, 16777217], [1, 2, 3], [0, 0, 5]],
+    ],
+}
+BIG_CONFMATS = [  # state-level: exact int64 matrices handed to the library's reduction
+    [[33554433, 5, 3], [7, 16777219, 1], [0, 11, 100000001]],
+    [[123456789, 1, 0, 2, 3], [4, 98765431, 5, 0, 0], [0, 0, 0, 0, 0], [6, 0, 7, 50331651, 8],
+     [0, 9, 0, 0, 0]],
+    [[int(x) for x in row] for row in
+     (np.arange(81, dtype=np.int64).reshape(9, 9) * 1234567 + np.eye(9, dtype=np.int64) * 40000001)],
+    [[int(x) for x in row] for row in
+     (np.arange(144, dtype=np.int64).reshape(12, 12) % 7 * 3000001
+      + np.eye(12, dtype=np.int64) * 70000003)],
+]
+
+
+def pixel_inputs(sc):
+    inp = {"num_classes": sc["num_classes"]}
+    for k in ("images", "runs", "generator"):
+        if k in sc:
+            inp[k] = sc[k]
+    return inp
+
+
+# ---------------------------------------------------------------- torchmetrics
+def torchmetrics_scenarios():
+    import torch
+    import torchmetrics
+    from torchmetrics.classification import BinaryJaccardIndex, MulticlassJaccardIndex
+    from torchmetrics.functional.classification.jaccard import _jaccard_index_reduce
+    from torchmetrics.functional.segmentation import mean_iou as functional_mean_iou
+    from torchmetrics.segmentation import MeanIoU
+
+    torch.set_num_threads(1)
+    averages = ["macro", "micro", "weighted", "none"]
+    scenarios = []
+
+    def jaccard_cases(images, c, ignores, zds=(0.0, 1.0, "nan")):
+        cases = []
+        for ig in ignores:
+            for avg in averages:
+                for zd in zds:
+                    def fn(avg=avg, zd=zd, ig=ig):
+                        m = MulticlassJaccardIndex(num_classes=c, average=avg, ignore_index=ig,
+                                                   zero_division=zd)
+                        for t, p in images:  # one update per image (state = summed confmat)
+                            m.update(torch.from_numpy(p), torch.from_numpy(t))
+                        return m.compute()
+                    case = {"metric": "MulticlassJaccardIndex",
+                            "options": {"num_classes": c, "average": avg, "ignore_index": ig,
+                                        "zero_division": zd}}
+                    case.update(run_case(fn))
+                    cases.append(case)
+        return cases
+
+    def meaniou_cases(images, c, batchings):
+        cases = []
+        for batches in batchings:
+            for per_class in (False, True):
+                for bg in (True, False):
+                    for nc in (c, None):
+                        def fn(per_class=per_class, bg=bg, nc=nc, batches=batches):
+                            fmt = "index" if nc is not None else "one-hot"
+                            m = MeanIoU(num_classes=nc, per_class=per_class, include_background=bg,
+                                        input_format=fmt)
+                            k = 0
+                            for size in batches:
+                                ts = [torch.from_numpy(images[k + j][0]) for j in range(size)]
+                                ps = [torch.from_numpy(images[k + j][1]) for j in range(size)]
+                                k += size
+                                t = torch.stack(ts)[:, None]  # (N, 1, L): N images
+                                p = torch.stack(ps)[:, None]
+                                if nc is None:  # one-hot (N, C, ...) inputs
+                                    t = torch.nn.functional.one_hot(t, c).movedim(-1, 1)
+                                    p = torch.nn.functional.one_hot(p, c).movedim(-1, 1)
+                                m.update(p, t)
+                            return m.compute()
+                        case = {"metric": "MeanIoU",
+                                "options": {"num_classes": nc, "per_class": per_class,
+                                            "include_background": bg,
+                                            "input_format": "index" if nc is not None else "one-hot",
+                                            "batches": batches}}
+                        case.update(run_case(fn))
+                        cases.append(case)
+        # functional mean_iou on all images as one batch (one value per image)
+        for per_class in (False, True):
+            for bg in (True, False):
+                def fn(per_class=per_class, bg=bg):
+                    t = torch.stack([torch.from_numpy(a) for a, _ in images])[:, None]
+                    p = torch.stack([torch.from_numpy(b) for _, b in images])[:, None]
+                    return functional_mean_iou(p, t, num_classes=c, include_background=bg,
+                                               per_class=per_class, input_format="index")
+                case = {"metric": "mean_iou", "options": {"num_classes": c, "per_class": per_class,
+                                                          "include_background": bg,
+                                                          "input_format": "index"}}
+                case.update(run_case(fn))
+                cases.append(case)
+        return cases
+
+    def equal_size(images):
+        return len({len(t) for t, _ in images}) == 1
+
+    # toy (peers §11)
+    imgs = scenario_images({"inputs": TOY})
+    scenarios.append({"name": "toy_peers_s11", "description": "peers.md §11 toy data, ignore 255",
+                      "inputs": pixel_inputs(TOY),
+                      "cases": jaccard_cases(imgs, 5, [255, None])})
+    # MeanIoU needs equal image sizes for stacking: pad-free variant with one image per batch
+    imgs = scenario_images({"inputs": TOY_NO_IGNORE})
+    cases = []
+    for batches in ([1, 1, 1],):
+        for per_class in (False, True):
+            for bg in (True, False):
+                def fn(per_class=per_class, bg=bg, batches=batches):
+                    m = MeanIoU(num_classes=5, per_class=per_class, include_background=bg,
+                                input_format="index")
+                    for t, p in imgs:
+                        m.update(torch.from_numpy(p)[None], torch.from_numpy(t)[None])
+                    return m.compute()
+                case = {"metric": "MeanIoU", "options": {"num_classes": 5, "per_class": per_class,
+                                                         "include_background": bg,
+                                                         "input_format": "index",
+                                                         "batches": batches}}
+                case.update(run_case(fn))
+                cases.append(case)
+    for per_class in (False, True):
+        for bg in (True, False):
+            def fn(per_class=per_class, bg=bg):
+                return torch.cat([functional_mean_iou(torch.from_numpy(p)[None],
+                                                      torch.from_numpy(t)[None], num_classes=5,
+                                                      include_background=bg, per_class=per_class,
+                                                      input_format="index") for t, p in imgs])
+            case = {"metric": "mean_iou", "options": {"num_classes": 5, "per_class": per_class,
+                                                      "include_background": bg,
+                                                      "input_format": "index"}}
+            case.update(run_case(fn))
+            cases.append(case)
+    scenarios.append({"name": "toy_peers_s11_no_ignore",
+                      "description": "§11 toy without the 255 pixel, one image per update",
+                      "inputs": pixel_inputs(TOY_NO_IGNORE), "cases": cases + jaccard_cases(
+                          imgs, 5, [None], zds=(0.0,))})
+
+    imgs = scenario_images({"inputs": IGNORE_IN_RANGE})
+    scenarios.append({"name": "ignore_index_in_range", "description": "ignore_index=0 is a class",
+                      "inputs": pixel_inputs(IGNORE_IN_RANGE),
+                      "cases": jaccard_cases(imgs, 4, [0, 2, None], zds=(0.0,))})
+
+    for name, sc in (("out_of_range_pred", OUT_OF_RANGE), ("out_of_range_pred_last", OUT_OF_RANGE_LAST)):
+        imgs = scenario_images({"inputs": sc})
+        scenarios.append({"name": name, "description": "prediction == num_classes (unchecked)",
+                          "inputs": pixel_inputs(sc),
+                          "cases": jaccard_cases(imgs, 4, [None], zds=(0.0,))})
+
+    for name, sc in (("generated_skewed_12", GEN_SKEWED), ("generated_void_8", GEN_VOID)):
+        imgs = scenario_images({"inputs": sc})
+        c = sc["num_classes"]
+        ignores = [255] if name.endswith("void_8") else [None, 3]
+        cases = jaccard_cases(imgs, c, ignores)
+        if equal_size(imgs) and name == "generated_skewed_12":
+            cases += meaniou_cases(imgs, c, [[2, 2, 2], [1, 5], [4, 1, 1], [6]])
+        scenarios.append({"name": name, "description": "lowbias32 generator (shared/golden/README.md)",
+                          "inputs": pixel_inputs(sc), "cases": cases})
+
+    imgs = scenario_images({"inputs": BIG_RUNS})
+    cases = jaccard_cases(imgs, 3, [None, 1], zds=(0.0,))
+    scenarios.append({"name": "counts_above_2_24", "description": "cells above 2^24 (runs)",
+                      "inputs": pixel_inputs(BIG_RUNS), "cases": cases})
+    # MeanIoU on one image with > 2^24 pixels of one class (float32 IoU of exact int64 counts)
+    big_img = {"num_classes": 2, "runs": [[[0, 0, 16777219], [0, 1, 5], [1, 0, 3], [1, 1, 777]]]}
+    imgs = scenario_images({"inputs": big_img})
+    scenarios.append({"name": "meaniou_big_image", "description": "one image, > 2^24 pixels",
+                      "inputs": pixel_inputs(big_img),
+                      "cases": meaniou_cases(imgs, 2, [[1]])})
+
+    for k, cm in enumerate(BIG_CONFMATS):
+        c = len(cm)
+        cases = []
+        for avg in averages:
+            for ig in (None, 1):
+                for zd in (0.0, 1.0):
+                    def fn(avg=avg, ig=ig, zd=zd, cm=cm):
+                        return _jaccard_index_reduce(torch.tensor(cm, dtype=torch.long), average=avg,
+                                                     ignore_index=ig, zero_division=zd)
+                    case = {"metric": "MulticlassJaccardIndex.compute",
+                            "options": {"num_classes": c, "average": avg, "ignore_index": ig,
+                                        "zero_division": zd}}
+                    case.update(run_case(fn))
+                    cases.append(case)
+        scenarios.append({"name": f"state_confmat_{k}_c{c}",
+                          "description": "exact int64 confmat → library reduction (state-level)",
+                          "inputs": {"num_classes": c, "confmat": cm}, "cases": cases})
+
+    # binary task
+    bin_sc = {"num_classes": 2, "images": [
+        {"true": [0, 0, 0, 0], "pred": [0, 0, 0, 0]},
+        {"true": [0, 1, 1, 0, 255], "pred": [1, 1, 0, 0, 1]},
+    ]}
+    cases = []
+    for imgset, label in (([0], "all_negative"), ([0, 1], "both")):
+        for ig in (None, 255):
+            for zd in (0.0, 1.0, "nan"):
+                def fn(imgset=imgset, ig=ig, zd=zd):
+                    m = BinaryJaccardIndex(ignore_index=ig, zero_division=zd)
+                    for i in imgset:
+                        im = bin_sc["images"][i]
+                        m.update(torch.tensor(im["pred"]), torch.tensor(im["true"]))
+                    return m.compute()
+                case = {"metric": "BinaryJaccardIndex",
+                        "options": {"images": imgset, "ignore_index": ig, "zero_division": zd}}
+                case.update(run_case(fn))
+                cases.append(case)
+    scenarios.append({"name": "binary_task", "description": "task='binary'",
+                      "inputs": pixel_inputs(bin_sc), "cases": cases})
+
+    return {
+        "library": "torchmetrics",
+        "library_version": torchmetrics.__version__,
+        "torch_version": torch.__version__,
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "torch_num_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "generated_by": "tools/peers_oracle.py",
+        "scenarios": scenarios,
+    }
+
+
+# ---------------------------------------------------------------- scikit-learn
+def sklearn_scenarios():
+    import sklearn
+    from sklearn.metrics import confusion_matrix, jaccard_score
+
+    scenarios = []
+
+    def jac_cases(images, label_sets, zds=("warn", 0, 1), averages=("macro", "micro", "weighted", None),
+                  mask=None, weights=None):
+        t = np.concatenate([a for a, _ in images])
+        p = np.concatenate([b for _, b in images])
+        w = None
+        if weights is not None:
+            w = np.array(weights["values"], dtype=np.float64)[
+                (u24_vec(weights["sW"], np.arange(len(t), dtype=np.uint64)) * len(weights["values"]))
+                >> 24]
+        if mask is not None:
+            keep = t != mask
+            t, p = t[keep], p[keep]
+            if w is not None:
+                w = w[keep]
+        cases = []
+        for labels in label_sets:
+            for avg in averages:
+                for zd in zds:
+                    def fn(avg=avg, zd=zd, labels=labels):
+                        return jaccard_score(t, p, labels=labels, average=avg, zero_division=zd,
+                                             sample_weight=w)
+                    case = {"metric": "jaccard_score",
+                            "options": {"labels": labels, "average": avg, "zero_division": zd,
+                                        "mask_true": mask,
+                                        "sample_weight": weights}}
+                    case.update(run_case(fn))
+                    cases.append(case)
+        for labels in label_sets:
+            def fn(labels=labels):
+                return confusion_matrix(t, p, labels=labels, sample_weight=w).astype(np.float64)
+            case = {"metric": "confusion_matrix",
+                    "options": {"labels": labels, "mask_true": mask, "sample_weight": weights}}
+            case.update(run_case(fn))
+            cases.append(case)
+        return cases
+
+    imgs = scenario_images({"inputs": TOY})
+    cases = jac_cases(imgs, [None, list(range(5))], mask=255)
+    cases += jac_cases(imgs, [None, list(range(5))], mask=None)  # the 255 pitfall
+    cases += jac_cases(imgs, [[0, 1, 2]], zds=(0,), mask=255)
+    scenarios.append({"name": "toy_peers_s11", "description": "peers.md §11 toy; masked and unmasked",
+                      "inputs": pixel_inputs(TOY), "cases": cases})
+
+    imgs = scenario_images({"inputs": OUT_OF_RANGE})
+    scenarios.append({"name": "out_of_range_pred", "description": "prediction 4 with C = 4",
+                      "inputs": pixel_inputs(OUT_OF_RANGE),
+                      "cases": jac_cases(imgs, [None, list(range(4))], zds=(0, 1))})
+
+    imgs = scenario_images({"inputs": IGNORE_IN_RANGE})
+    scenarios.append({"name": "labels_subset", "description": "labels= keeps pixels, drops classes",
+                      "inputs": pixel_inputs(IGNORE_IN_RANGE),
+                      "cases": jac_cases(imgs, [[1, 2, 3], [3, 1], [0, 1, 2, 3, 4]], zds=(0, 1))})
+
+    imgs = scenario_images({"inputs": GEN_SKEWED})
+    scenarios.append({"name": "generated_skewed_12", "description": "lowbias32 generator",
+                      "inputs": pixel_inputs(GEN_SKEWED),
+                      "cases": jac_cases(imgs, [None, list(range(12))])
+                      + jac_cases(imgs, [None], zds=(0,), weights={"sW": 84,
+                                                                   "values": [0.5, 1.0, 2.0, 0.25]})})
+    imgs = scenario_images({"inputs": GEN_VOID})
+    scenarios.append({"name": "generated_void_8", "description": "void → 255, masked and unmasked",
+                      "inputs": pixel_inputs(GEN_VOID),
+                      "cases": jac_cases(imgs, [None, list(range(8))], zds=(0, 1), mask=255)
+                      + jac_cases(imgs, [None], zds=(0,), mask=None)})
+
+    imgs = scenario_images({"inputs": BIG_RUNS})
+    scenarios.append({"name": "counts_above_2_24", "description": "cells above 2^24 (runs)",
+                      "inputs": pixel_inputs(BIG_RUNS),
+                      "cases": jac_cases(imgs, [None, [0, 1, 2, 3]], zds=(0,))})
+
+    bin_sc = {"num_classes": 2, "images": [{"true": [0, 1, 1, 0, 1, 0], "pred": [1, 1, 0, 0, 1, 0]}]}
+    imgs = scenario_images({"inputs": bin_sc})
+    t, p = imgs[0]
+    cases = []
+    for pos in (1, 0):
+        def fn(pos=pos):
+            return jaccard_score(t, p, average="binary", pos_label=pos)
+        case = {"metric": "jaccard_score", "options": {"labels": None, "average": "binary",
+                                                       "pos_label": pos, "zero_division": "warn",
+                                                       "mask_true": None, "sample_weight": None}}
+        case.update(run_case(fn))
+        cases.append(case)
+    zeros = np.zeros(5, dtype=np.int64)
+    for zd in ("warn", 0, 1):
+        def fn(zd=zd):
+            return jaccard_score(zeros, zeros, average="binary", zero_division=zd)
+        case = {"metric": "jaccard_score", "options": {"labels": None, "average": "binary",
+                                                       "pos_label": 1, "zero_division": zd,
+                                                       "mask_true": None, "sample_weight": None,
+                                                       "all_zero_input": 5}}
+        case.update(run_case(fn))
+        cases.append(case)
+    scenarios.append({"name": "binary_average", "description": "average='binary', pos_label",
+                      "inputs": pixel_inputs(bin_sc), "cases": cases})
+
+    return {
+        "library": "scikit-learn",
+        "library_version": sklearn.__version__,
+        "numpy_version": np.__version__,
+        "python": platform.python_version(),
+        "generated_by": "tools/peers_oracle.py",
+        "scenarios": scenarios,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="golden")
+    ap.add_argument("--only", choices=["torchmetrics", "scikit-learn"], default=None)
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    for lib, fn in (("torchmetrics", torchmetrics_scenarios), ("scikit-learn", sklearn_scenarios)):
+        if args.only and args.only != lib:
+            continue
+        data = fn()
+        short = "sklearn" if lib == "scikit-learn" else lib
+        path = os.path.join(args.out, f"peers-{short}-{data['library_version']}.json")
+        with open(path, "w") as f:
+            json.dump(data, f, indent=1, allow_nan=False)
+            f.write("\n")
+        n = sum(len(s["cases"]) for s in data["scenarios"])
+        print(f"{path}: {len(data['scenarios'])} scenarios, {n} cases", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
