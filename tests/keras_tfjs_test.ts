@@ -1,0 +1,140 @@
+// Keras 3.7 emulated on tfjs against real Keras 3.7.0 outputs (TensorFlow eager backend), bit for bit.
+// The fixture is extracted from /work/shared/golden/keras-v3.7.0-tensorflow.json by
+// tools/extract_keras_fixture.py (sparse-label scenarios S1, S2, S3, S6, S7, S8, S9).
+import assert from "node:assert/strict";
+import { kerasFloat32Result, KerasTfjsIoU } from "../lib/keras_tfjs.ts";
+import { tfjsBackendWorks } from "../lib/backend_tfjs.ts";
+
+interface Rec {
+  totalCm: number[];
+  result: number;
+  error: string | null;
+}
+interface Batch {
+  yTrue?: number[];
+  yPred?: number[];
+  sampleWeight?: number[];
+  runs?: [number, number, number][];
+}
+interface Scenario {
+  name: string;
+  metrics: {
+    class: string;
+    numClasses: number;
+    ignoreClass: number | null;
+    targetClassIds: number[] | null;
+  }[];
+  batches: Batch[];
+  steps: Rec[][];
+  final?: Rec[];
+}
+const fixture = JSON.parse(
+  await Deno.readTextFile(new URL("./fixtures/keras_v3_7_0_tensorflow.json", import.meta.url)),
+) as { scenarios: Scenario[] };
+
+function inputs(b: Batch): { yTrue: ArrayLike<number>; yPred: ArrayLike<number> } {
+  if (b.runs === undefined) return { yTrue: b.yTrue!, yPred: b.yPred! };
+  const n = b.runs.reduce((s, r) => s + r[2], 0);
+  const yTrue = new Uint8Array(n), yPred = new Uint8Array(n);
+  let at = 0;
+  for (const [t, p, count] of b.runs) {
+    yTrue.fill(t, at, at + count);
+    yPred.fill(p, at, at + count);
+    at += count;
+  }
+  return { yTrue, yPred };
+}
+
+/** The TF error text without the op wrapper: "indices[3] = [2, -1] does not index into shape [3,3]". */
+function tfErrorCore(error: string): string {
+  return error.replace(/^.*\}\} /, "").replace(/ \[Op:.*$/, "");
+}
+
+function check(m: KerasTfjsIoU, rec: Rec, where: string) {
+  assert.deepEqual([...m.totalCm()], rec.totalCm, `${where}: total_cm`);
+  assert.ok(Object.is(m.result(), rec.result), `${where}: result ${m.result()} !== ${rec.result}`);
+}
+
+for (const backend of ["cpu", "wasm"] as const) {
+  const works = await tfjsBackendWorks(backend);
+  for (const sc of fixture.scenarios) {
+    Deno.test({
+      name: `KerasTfjsIoU(${backend}) equals Keras 3.7.0 bit for bit: ${sc.name}`,
+      ignore: !works,
+      fn: async () => {
+        const batches = sc.batches.map(inputs);
+        for (let k = 0; k < sc.metrics.length; k++) {
+          const cfg = sc.metrics[k];
+          const m = await KerasTfjsIoU.create({
+            numClasses: cfg.numClasses,
+            ignoreClass: cfg.ignoreClass,
+            targetClassIds: cfg.targetClassIds ?? undefined,
+            backend,
+          });
+          try {
+            for (let b = 0; b < batches.length; b++) {
+              const rec = sc.steps[b]?.[k];
+              const weight = sc.batches[b].sampleWeight;
+              const { yTrue, yPred } = batches[b];
+              const update = m.updateState(
+                yTrue instanceof Uint8Array ? yTrue : Float64Array.from(yTrue),
+                yPred instanceof Uint8Array ? yPred : Float64Array.from(yPred),
+                weight,
+              );
+              if (rec?.error) {
+                await assert.rejects(update, (e: Error) => {
+                  assert.ok(e.message.includes(tfErrorCore(rec.error!)), e.message);
+                  return true;
+                });
+              } else {
+                await update;
+              }
+              if (rec) check(m, rec, `${sc.name} metric ${k} after batch ${b + 1}`);
+            }
+            if (sc.final) check(m, sc.final[k], `${sc.name} metric ${k} final`);
+          } finally {
+            m.dispose();
+          }
+        }
+      },
+    });
+  }
+}
+
+Deno.test("KerasTfjsIoU: Keras 3.0-3.2 removes ignored pixels, 3.3+ moves them to (0, 0) with weight 0", async () => {
+  const yTrue = [0, 1, 9, 9], yPred = [0, 1, 1, 0];
+  const old = await KerasTfjsIoU.create({ numClasses: 2, ignoreClass: 9, version: "3.2.1" });
+  const mid = await KerasTfjsIoU.create({ numClasses: 2, ignoreClass: 9, version: "3.7.0" });
+  try {
+    await old.updateState(yTrue, yPred);
+    await mid.updateState(yTrue, yPred, [1, 1, NaN, 1]);
+    assert.deepEqual([...old.totalCm()], [1, 0, 0, 1]);
+    // NaN * 0 = NaN reaches cell (0, 0) in 3.3-3.7 (keras-semantics.md section 3.3)
+    assert.ok(Number.isNaN(mid.totalCm()[0]));
+  } finally {
+    old.dispose();
+    mid.dispose();
+  }
+});
+
+Deno.test("KerasTfjsIoU refuses versions with an int confusion matrix and the webgpu backend", async () => {
+  await assert.rejects(
+    KerasTfjsIoU.create({ numClasses: 2, version: "3.8.0" }),
+    /Expected version to be a Keras version from 3.0 to 3.7/,
+  );
+  await assert.rejects(
+    // deno-lint-ignore no-explicit-any
+    KerasTfjsIoU.create({ numClasses: 2, backend: "webgpu" as any }),
+    /refuses the tfjs webgpu backend/,
+  );
+});
+
+Deno.test("kerasFloat32Result matches the Keras reference vectors (keras-semantics.md 8.6)", () => {
+  // MeanIoU(C=2) y_true [0,0,1,1] y_pred [0,1,0,1], w = [0.3,0.3,0.3,0.1] -> 0x3e73cf3a
+  const f = Math.fround;
+  const cm = new Float32Array([f(0.3), f(0.3), f(0.3), f(0.1)]);
+  const bits = (x: number) => new Uint32Array(new Float32Array([x]).buffer)[0].toString(16);
+  assert.equal(bits(kerasFloat32Result(cm, 2, [0, 1])), "3e73cf3a");
+  // IoU(C=2,[0]) same weights -> 0x3eaaaaa8
+  assert.equal(bits(kerasFloat32Result(cm, 2, [0])), "3eaaaaa8");
+});
