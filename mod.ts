@@ -34,3 +34,4 @@ export * from "./lib/backend_webgpu.ts";
 export * from "./lib/backend_tfjs.ts";
 export * from "./lib/compute_confusion_matrix.ts";
 export * from "./lib/keras_tfjs.ts";
+export * as keras from "./lib/keras.ts";

@@ -271,12 +271,26 @@ export class IoU {
     this.#labelConv = d.labels;
     this.#resultF64 = d.resultF64;
     this.#rule = outOfRangeRule(p, this.backend, this.compiled);
+    // numpy: pairwise; TF eager: Eigen's 8 lanes; JAX eager: left to right; jax.jit: 16 lanes
+    // (all observed on real Keras 3.15.1 with up to 16 targets); TF XLA: left to right, observed
+    // for every IoU and float32-state MeanIoU, but not for int-state MeanIoU with 8 or more
+    // classes, whose fused order is not pinned down
     this.#order = this.backend === "numpy"
       ? "numpy-pairwise"
       : this.backend === "tensorflow"
-      ? "tf-8-lane"
+      ? (this.compiled ? "sequential" : "tf-8-lane")
+      : this.backend === "jax" && this.compiled
+      ? "xla-16-lane"
       : "sequential";
-    if (this.targetClassIds.length >= 8 && (this.compiled || this.backend === "torch")) {
+    const k = this.targetClassIds.length;
+    if (
+      (this.backend === "torch" && k >= 8) ||
+      (this.compiled && this.backend === "tensorflow" && k >= 8 && className.endsWith("MeanIoU") &&
+        !this.stateDtype.startsWith("float")) ||
+      (this.compiled && this.backend === "jax" && k > 16) ||
+      (!this.compiled && this.backend === "tensorflow" && k >= 64) ||
+      (!this.compiled && this.backend === "jax" && k > 32)
+    ) {
       this.caveats.push(
         `With ${this.targetClassIds.length} target ids the float32 sum order of the IoU vector ` +
           `is not pinned down for ${this.backend}${this.compiled ? " compiled" : ""}: the last ` +
@@ -530,13 +544,15 @@ export class IoU {
     }
     const exact = this.#exact;
     if (
-      unit && td instanceof Uint8Array && pd instanceof Uint8Array && C >= 2 && C <= 65536 &&
+      unit && isInt32Typed(td) && isInt32Typed(pd) && C >= 2 && C <= 65536 &&
       (!hasIgnore || Number.isInteger(this.ignoreClass))
     ) {
       // Fast path: exact integer counts of the kept pairs (the core counting kernel). With unit
-      // weights every Keras variant is a function of these per-batch counts. uint8 labels are
-      // never negative, so the wrap rules never apply; only "raise" vs "drop" matters.
-      const raising = rule === "tf-assert" || rule === "tf-scatter-error" || rule === "wrap-error";
+      // weights every Keras variant is a function of these per-batch counts, and integer labels
+      // that fit int32 need no conversion. Where Keras drops out-of-range ids the kernel drops
+      // them; otherwise it raises on any, and the loop below redoes the batch with the
+      // version's rule (wrap, or raise as Keras does).
+      const raising = rule !== "drop" && rule !== "mask";
       this.#policy ??= countingPolicy(C, {
         ignoreIndex: hasIgnore ? [this.ignoreClass as number] : [],
         outOfRange: raising ? "error" : "drop",
@@ -557,10 +573,13 @@ export class IoU {
     const exactBatch = exact === null ? null : new Float64Array(C * C);
     const ignoreExact = hasIgnore ? Math.trunc(this.ignoreClass as number) : NaN;
     const counts = new Float64Array(C * C);
-    // slow path: an ordered list of (cell, weight) updates
-    const cells = unit ? null : new Int32Array(n);
-    const ws = unit ? null : new Float64Array(n);
-    let m = 0; // number of ordered updates
+    // weighted path: updates applied in element order, in the state's arithmetic, onto a batch
+    // matrix (eager) or onto a copy of the running total (compiled float: XLA folds
+    // total + scatter(zeros, idx, w) into one scatter-add onto the total)
+    const state = this.stateDtype;
+    const direct = !unit && this.compiled && (state === "float32" || state === "float64");
+    const acc = unit ? counts : direct ? this.#cm.slice() : new Float64Array(C * C);
+    const sKind = state === "float32" ? 0 : state === "int32" ? 1 : 2;
     let kept = 0; // position after removal (tf.keras / Keras 3.0-3.2 ignore_class)
     for (let i = 0; i < n; i++) {
       const rt = td[i];
@@ -628,51 +647,19 @@ export class IoU {
       kept++;
       const cell = a * C + b;
       if (unit) counts[cell]++;
-      else {
-        (cells as Int32Array)[m] = cell;
-        (ws as Float64Array)[m] = wi;
-        m++;
-      }
+      else if (sKind === 0) acc[cell] = f32(acc[cell] + wi);
+      else if (sKind === 1) acc[cell] = wrapInt32(acc[cell] + wi);
+      else acc[cell] += wi;
     }
     // commit (nothing above wrote the state)
     const cm = this.#cm;
-    const state = this.stateDtype;
-    if (unit) {
-      this.#commitCounts(counts);
-    } else if (this.compiled && (state === "float32" || state === "float64")) {
-      // XLA folds total + scatter(zeros, idx, w) into one scatter-add onto the running total
-      const round = state === "float32" ? f32 : (x: number) => x;
-      for (let j = 0; j < m; j++) {
-        const k = (cells as Int32Array)[j];
-        cm[k] = round(cm[k] + (ws as Float64Array)[j]);
-      }
-    } else {
-      const batch = new Float64Array(C * C);
-      for (let j = 0; j < m; j++) {
-        const k = (cells as Int32Array)[j];
-        const v = (ws as Float64Array)[j];
-        switch (state) {
-          case "float32":
-            batch[k] = f32(batch[k] + v);
-            break;
-          case "int32":
-            batch[k] = wrapInt32(batch[k] + v);
-            break;
-          default:
-            batch[k] = batch[k] + v;
-        }
-      }
-      for (let k = 0; k < batch.length; k++) {
-        switch (state) {
-          case "float32":
-            cm[k] = f32(cm[k] + batch[k]);
-            break;
-          case "int32":
-            cm[k] = wrapInt32(cm[k] + batch[k]);
-            break;
-          default:
-            cm[k] = cm[k] + batch[k];
-        }
+    if (unit) this.#commitCounts(counts);
+    else if (direct) cm.set(acc);
+    else {
+      for (let k = 0; k < acc.length; k++) {
+        if (sKind === 0) cm[k] = f32(cm[k] + acc[k]);
+        else if (sKind === 1) cm[k] = wrapInt32(cm[k] + acc[k]);
+        else cm[k] = cm[k] + acc[k];
       }
     }
     if (exact !== null && exactBatch !== null) {
@@ -857,6 +844,10 @@ export class IoU {
   }
 }
 
+function isInt32Typed(x: ArrayLike<number>): x is Uint8Array | Uint16Array | Int32Array {
+  return x instanceof Uint8Array || x instanceof Uint16Array || x instanceof Int32Array;
+}
+
 function labelConverter(
   conv: "float32" | "float64" | "int32" | "int64",
   dtype: string,
@@ -1035,7 +1026,8 @@ export class BinaryIoU extends IoU {
  * const yTrue = [[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]];
  * const yPred = [[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1], [0.1, 0.4, 0.5]];
  * m.updateState(yTrue, yPred);
- * assert.equal(m.result(), Math.fround(0.33333334));
+ * // argmax: true [2, 0, 1, 0], pred [2, 2, 0, 2]; IoU(0) = 0 / 3, IoU(2) = 1 / 3
+ * assert.equal(m.result(), Math.fround(Math.fround(1 / 3) / 2));
  * ```
  */
 export class OneHotIoU extends IoU {
@@ -1056,7 +1048,8 @@ export class OneHotIoU extends IoU {
  * const yTrue = [[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]];
  * const yPred = [[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1], [0.1, 0.4, 0.5]];
  * m.updateState(yTrue, yPred);
- * assert.equal(m.result(), Math.fround(0.5 / 3));
+ * // IoU(0) = 0 / 3, IoU(1) = 0 / 1, IoU(2) = 1 / 3: the mean is (1 / 3) / 3
+ * assert.equal(m.result(), Math.fround(Math.fround(1 / 3) / 3));
  * ```
  */
 export class OneHotMeanIoU extends MeanIoU {

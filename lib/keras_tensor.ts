@@ -77,7 +77,17 @@ const DTYPES: readonly string[] = [
   "bool",
 ];
 
-/** Whether a dtype is a floating-point one. */
+/**
+ * Whether a dtype is a floating-point one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isFloatDtype } from "./keras_tensor.ts";
+ * assert.equal(isFloatDtype("float32"), true);
+ * assert.equal(isFloatDtype("int64"), false);
+ * ```
+ */
 export function isFloatDtype(dtype: KerasInputDtype): boolean {
   return dtype === "float32" || dtype === "float64";
 }

@@ -14,7 +14,16 @@
 /** The Keras 3 backends (tf.keras 2 always runs on TensorFlow). */
 export type KerasBackend = "tensorflow" | "jax" | "torch" | "numpy";
 
-/** The backends, in the order the docs list them. */
+/**
+ * The backends, in the order the docs list them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KERAS_BACKENDS } from "./keras_version.ts";
+ * assert.ok(KERAS_BACKENDS.includes("jax"));
+ * ```
+ */
 export const KERAS_BACKENDS: readonly KerasBackend[] = ["tensorflow", "jax", "torch", "numpy"];
 
 /** The behaviour generations of the IoU family. */
@@ -53,8 +62,17 @@ export interface KerasProfile {
   readonly hasSparseOptions: boolean;
 }
 
-/** The newest Keras version whose behaviour is emulated (the default). */
-export const NEWEST_KERAS_VERSION = "3.15.1";
+/**
+ * The newest Keras version whose behaviour is emulated (the default).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { NEWEST_KERAS_VERSION, parseKerasVersion } from "./keras_version.ts";
+ * assert.equal(parseKerasVersion(NEWEST_KERAS_VERSION).generation, "masked");
+ * ```
+ */
+export const NEWEST_KERAS_VERSION: string = "3.15.1";
 
 /**
  * Parses a Keras version string ("2.15", "3.7.0", "3.8", "v3.15.1", "3.15.1rc0") into its
