@@ -221,8 +221,7 @@ export function torchmetricsBinaryJaccardIndex(
   const zd = options.zeroDivision ?? 0;
   zeroValue(zd);
   checkNoMissed(cm, "torchmetricsBinaryJaccardIndex");
-  const [c00, c01, c10, c11] = Array.from(cm.counts(), f32);
-  void c00;
+  const [, c01, c10, c11] = Array.from(cm.counts(), f32);
   return safeDivide(c11, f32(f32(c01 + c10) + c11), zd);
 }
 
@@ -286,17 +285,28 @@ export function torchmetricsConfusionMatrix(
   if (options.validateArgs ?? true) {
     const check = ig === null ? C : C + 1;
     for (const [name, arr] of [["target", yTrue], ["preds", yPred]] as const) {
-      const unique = new Set<number>();
-      for (let i = 0; i < arr.length; i++) unique.add(arr[i]);
-      if (unique.size > check) {
+      const seen = new Uint8Array(C);
+      const other = new Set<number>();
+      let unique = 0;
+      for (let i = 0; i < arr.length; i++) {
+        const v = arr[i];
+        if (v >= 0 && v < C) {
+          if (seen[v] === 0) {
+            seen[v] = 1;
+            unique++;
+          }
+        } else other.add(v);
+      }
+      unique += other.size;
+      if (unique > check) {
         throw new RangeError(
           `Detected more unique values in \`${name}\` than expected. Expected only ${check} but ` +
-            `found ${unique.size} (torchmetrics RuntimeError)`,
+            `found ${unique} (torchmetrics RuntimeError)`,
         );
       }
     }
   }
-  const bins = new Map<number, number>();
+  const counts = new Float64Array(C * C);
   let maxCode = -1;
   for (let i = 0; i < yTrue.length; i++) {
     if (ig !== null && yTrue[i] === ig) continue;
@@ -307,7 +317,7 @@ export function torchmetricsConfusionMatrix(
           `is ${code} at index ${i} (torchmetrics RuntimeError)`,
       );
     }
-    bins.set(code, (bins.get(code) ?? 0) + 1);
+    if (code < C * C) counts[code]++;
     if (code > maxCode) maxCode = code;
   }
   if (maxCode >= C * C) {
@@ -316,8 +326,6 @@ export function torchmetricsConfusionMatrix(
         `RuntimeError: a target or prediction outside [0, ${C}) was folded past the matrix)`,
     );
   }
-  const counts = new Float64Array(C * C);
-  for (const [code, n] of bins) counts[code] = n;
   const cm = new ConfusionMatrix(C, ig === null ? {} : { ignoreIndex: ig });
   return cm.addCounts(counts);
 }

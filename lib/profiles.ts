@@ -10,7 +10,7 @@
  * @module
  */
 
-import { ConfusionMatrix } from "./confusion_matrix.ts";
+import type { ConfusionMatrix } from "./confusion_matrix.ts";
 import { SegmentationStats } from "./segmentation_stats.ts";
 import { cityscapesMeanIoU } from "./profile_cityscapes.ts";
 import { detectron2MeanIoU } from "./profile_detectron2.ts";

@@ -7,7 +7,8 @@ Usage (from the repository root):
     /work/venv-peers/bin/pip install torch torchmetrics scikit-learn numpy
     /work/venv-peers/bin/python tools/peers_oracle.py [--out golden]
 
-Writes `golden/peers-torchmetrics-<version>.json` and `golden/peers-sklearn-<version>.json`.
+Writes `golden/peers-torchmetrics-<version>.json` and `golden/peers-sklearn-<version>.json`
+(then run `deno fmt golden/`: the repository formats JSON with deno fmt).
 Each file has a top-level `library` ("torchmetrics" / "scikit-learn") and `library_version`
 field; `tools/golden_peers.ts` replays them against the TypeScript profiles.
 
