@@ -34,4 +34,8 @@ export * from "./lib/backend_webgpu.ts";
 export * from "./lib/backend_tfjs.ts";
 export * from "./lib/compute_confusion_matrix.ts";
 export * from "./lib/keras_tfjs.ts";
+export * from "./lib/audit.ts";
+export * from "./lib/explain.ts";
+export * from "./lib/risk.ts";
+export * from "./lib/keras_audit.ts";
 export * as keras from "./lib/keras.ts";

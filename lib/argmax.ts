@@ -95,7 +95,7 @@ export function argmax(
       r = Math.floor(r / shape[d]);
     }
     throw new RangeError(
-      `Expected finite or infinite scores in ${source}, but found NaN at index (${idx.join(", ")})`,
+      `Expected scores without NaN in ${source}, but found NaN at index (${idx.join(", ")})`,
     );
   };
   for (let o = 0; o < outer; o++) {

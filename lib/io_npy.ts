@@ -352,14 +352,28 @@ function decodeElements(
   count: number,
   source: string,
   firstIndex: number,
+  share = false,
 ): NpyData {
-  const { dtype, littleEndian: le } = header;
+  const { dtype, littleEndian: le, itemSize } = header;
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  // share: return a view on raw where the bytes already are the machine's values
+  const aligned = share && (le || itemSize === 1) && raw.byteOffset % itemSize === 0;
+  if (aligned) {
+    const buf = raw.buffer, off = raw.byteOffset;
+    if (dtype === "uint8") return raw.subarray(0, count);
+    if (dtype === "int8") return new Int8Array(buf, off, count);
+    if (dtype === "int16") return new Int16Array(buf, off, count);
+    if (dtype === "uint16") return new Uint16Array(buf, off, count);
+    if (dtype === "int32") return new Int32Array(buf, off, count);
+    if (dtype === "uint32") return new Uint32Array(buf, off, count);
+    if (dtype === "float32") return new Float32Array(buf, off, count);
+    if (dtype === "float64") return new Float64Array(buf, off, count);
+  }
   switch (dtype) {
     case "uint8":
       return raw.slice(0, count);
     case "bool": {
-      const out = raw.slice(0, count);
+      const out = share ? raw.subarray(0, count) : raw.slice(0, count);
       for (let i = 0; i < count; i++) {
         if (out[i] > 1) {
           fail(
@@ -487,11 +501,22 @@ function fortranToC(data: NpyData, shape: readonly number[], dtype: NpyDtype): N
   return out;
 }
 
+/** Options of {@linkcode decodeNpy}. */
+export interface DecodeNpyOptions {
+  /**
+   * Return a view on `bytes` instead of a copy when the stored bytes already are the values
+   * (little-endian or 1-byte types, C order, aligned): no copy, but the data then changes when
+   * `bytes` does. Default false.
+   */
+  share?: boolean;
+}
+
 /**
  * Decode a whole `.npy` file.
  *
  * @param bytes the file's bytes
  * @param source a name for the input, used in error messages (e.g. the file path)
+ * @param options `share` to avoid a copy
  * @returns dtype, shape and data in C order
  * @throws {NpyFormatError} for a truncated, corrupt or unsupported file, or an int64/uint64
  *   value outside +-(2^53 - 1)
@@ -513,7 +538,11 @@ function fortranToC(data: NpyData, shape: readonly number[], dtype: NpyDtype): N
  * assert.deepEqual([...array.data], [1, 2, 3, 4]);
  * ```
  */
-export function decodeNpy(bytes: Uint8Array, source = "input"): NpyArray {
+export function decodeNpy(
+  bytes: Uint8Array,
+  source = "input",
+  options: DecodeNpyOptions = {},
+): NpyArray {
   const header = parseNpyHeader(bytes, source);
   const nbytes = header.size * header.itemSize;
   const available = bytes.length - header.dataOffset;
@@ -532,7 +561,7 @@ export function decodeNpy(bytes: Uint8Array, source = "input"): NpyArray {
     );
   }
   const raw = bytes.subarray(header.dataOffset, header.dataOffset + nbytes);
-  let data = decodeElements(header, raw, header.size, source, 0);
+  let data = decodeElements(header, raw, header.size, source, 0, options.share ?? false);
   if (header.fortranOrder) data = fortranToC(data, header.shape, header.dtype);
   return { dtype: header.dtype, shape: header.shape, data };
 }
@@ -785,8 +814,7 @@ export class NpyFile {
     if (raw.length < count * h.itemSize) {
       fail(this.path, `truncated .npy file: slice ${index} ends past the end of the file`);
     }
-    if (h.dtype === "uint8") return raw; // fresh buffer: no copy needed
-    return decodeElements(h, raw, count, this.path, index * count);
+    return decodeElements(h, raw, count, this.path, index * count, true); // raw is ours
   }
 
   /** Close the file. */

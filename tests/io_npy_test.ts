@@ -332,3 +332,19 @@ with open(f"{d}/oracle.json", "w") as f: json.dump(out, f)
     }
   },
 });
+
+Deno.test("npy: share returns views where the bytes are the values, copies otherwise", () => {
+  const le = npy("<i2", "(2,)", [1, 0, 2, 0]);
+  const a = decodeNpy(le, "x", { share: true });
+  assert.equal(a.data.buffer, le.buffer);
+  assert.deepEqual([...a.data], [1, 2]);
+  const copied = decodeNpy(le, "x");
+  assert.notEqual(copied.data.buffer, le.buffer);
+  const be = npy(">i2", "(2,)", [0, 1, 0, 2]);
+  const b = decodeNpy(be, "x", { share: true });
+  assert.notEqual(b.data.buffer, be.buffer);
+  assert.deepEqual([...b.data], [1, 2]);
+  // Fortran order is transposed into a new array even when shared
+  const f = decodeNpy(npy("|u1", "(2, 2)", [1, 3, 2, 4], { fortran: true }), "x", { share: true });
+  assert.deepEqual([...f.data], [1, 2, 3, 4]);
+});

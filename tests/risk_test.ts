@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { float32Risk, simulateFloat32Cell } from "../lib/risk.ts";
+import { MeanIoU } from "../lib/keras_iou_metrics.ts";
 
 /**
  * Direct pixel-by-pixel float32 simulation of Keras's confusion-matrix state for data that
@@ -109,4 +110,30 @@ Deno.test("risk: int32 wrap batch and input checks", () => {
     () => float32Risk({ numImages: 1, imagePixels: 1, batchSize: 1, numClasses: 2, accuracy: 0 }),
     /accuracy/,
   );
+});
+
+Deno.test("risk: predictions equal the Keras 3.7 emulation (eager and compiled) on model data", () => {
+  // 40 images of 2^20 pixels, 75% class 0 / 25% class 1, predicted right, batch 8
+  const px = 2 ** 20, perImage0 = 786432;
+  const image = new Uint8Array(px).fill(1, perImage0);
+  const batch = new Uint8Array(8 * px);
+  for (let i = 0; i < 8; i++) batch.set(image, i * px);
+  const eager = new MeanIoU({ numClasses: 2, version: "3.7" });
+  const compiled = new MeanIoU({ numClasses: 2, version: "3.7", compiled: "xla" });
+  for (let b = 0; b < 5; b++) {
+    eager.updateState(batch, batch);
+    compiled.updateState(batch, batch);
+  }
+  const r = float32Risk({
+    numImages: 40,
+    imagePixels: px,
+    batchSize: 8,
+    numClasses: 2,
+    classFrequencies: [0.75, 0.25],
+  });
+  assert.equal(eager.totalCm[0][0], r.cells[0].eager);
+  assert.equal(eager.totalCm[1][1], r.cells[1].eager);
+  assert.equal(compiled.totalCm[0][0], r.cells[0].compiled);
+  assert.equal(compiled.totalCm[0][0], 16777216);
+  assert.equal(compiled.totalCm[1][1], r.cells[1].compiled);
 });
