@@ -1,0 +1,299 @@
+/**
+ * GPU check, prepared for a machine with a real GPU (run once, offline, from a checkout whose
+ * node_modules was carried along):
+ *
+ *   node_modules/.bin/deno run -A tools/gpu_check.ts [--pixels 2^28] [--big auto|yes|no] [--tfjs no]
+ *
+ * 1. exactness of the WebGPU shader and of tfjs-webgpu against the plain reference
+ *    (`ConfusionMatrix.update`): random uint8 / uint16 / int32 labels with ignore labels and the
+ *    "drop" and "miss" policies, several chunks; a cell above 2^24 (tfjs-webgpu, float32 chunks)
+ *    and, with `--big`, a cell above 2^31 (2^31 + 5 identical pairs, 2 GiB, WebGPU shader);
+ * 2. what raw tfjs-webgpu int32 ops return on this adapter (the reason for the guards);
+ * 3. throughput on `--pixels` uint8 pixels (C = 21), median of 3, against plain and workers.
+ *
+ * Prints a compact table. Exits 0 with a message when there is no WebGPU adapter; exits 1 if any
+ * exactness check fails. Every stage catches its own errors so one failure does not hide the rest.
+ */
+
+import { parseArgs } from "node:util";
+import { ConfusionMatrix } from "../lib/confusion_matrix.ts";
+import { computeConfusionMatrix } from "../lib/compute_confusion_matrix.ts";
+import { WebGpuCounter } from "../lib/backend_webgpu.ts";
+import { WorkerPool } from "../lib/backend_workers.ts";
+import { loadTfjs, tfjsBackendWorks } from "../lib/backend_tfjs.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    pixels: { type: "string", default: "2^28" },
+    big: { type: "string", default: "auto" },
+    rounds: { type: "string", default: "3" },
+    tfjs: { type: "string", default: "yes" },
+  },
+});
+const num = (s: string) =>
+  s.includes("^") ? Number(s.split("^")[0]) ** Number(s.split("^")[1]) : Number(s);
+const N = num(values.pixels!);
+const ROUNDS = Number(values.rounds);
+const C = 21;
+const t0 = performance.now();
+const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+const lines: string[] = [];
+const say = (s: string) => {
+  console.log(s);
+  lines.push(s);
+};
+let failures = 0;
+
+const gpu = await WebGpuCounter.create().catch((e) => {
+  console.log(`WebGPU device request failed: ${e}`);
+  return null;
+});
+if (gpu === null) {
+  console.log("gpu_check: no WebGPU adapter found by Deno here; nothing to check (exit 0).");
+  Deno.exit(0);
+}
+say(
+  `adapter: ${
+    gpu.info.description || "(no description)"
+  } | vendor ${gpu.info.vendor} | fallback ${gpu.info.isFallbackAdapter} | chunk ${gpu.chunkPixels} px`,
+);
+say(`cpu cores: ${navigator.hardwareConcurrency}; deno ${Deno.version.deno}`);
+const tfWebgpu = values.tfjs !== "no" && await tfjsBackendWorks("webgpu");
+say(`tfjs-webgpu backend starts: ${tfWebgpu}`);
+
+function rng(seed: number) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s;
+  };
+}
+
+/** iid labels: t uniform in [0, C), p = t w.p. 0.7 else uniform. */
+function iid(n: number, seed: number): [Uint8Array, Uint8Array] {
+  const t = new Uint8Array(n), p = new Uint8Array(n), r = rng(seed);
+  for (let i = 0; i < n; i++) {
+    const s = r(), c = s % C;
+    t[i] = c;
+    p[i] = (s >>> 8) % 10 < 7 ? c : (s >>> 16) % C;
+  }
+  return [t, p];
+}
+
+// ---------------------------------------------------------------- 1. exactness
+say("");
+say("| check | backend | pixels | result | time |");
+say("|---|---|---:|---|---:|");
+async function exact(
+  name: string,
+  backend: "webgpu" | "tfjs-webgpu",
+  yTrue: Uint8Array | Uint16Array | Int32Array,
+  yPred: Uint8Array | Uint16Array | Int32Array,
+  options: { ignoreIndex?: number[]; outOfRange?: "drop" | "miss" | "error" },
+  expected?: number[],
+) {
+  const s = performance.now();
+  let result: string;
+  try {
+    const got = await computeConfusionMatrix(yTrue, yPred, {
+      numClasses: C,
+      backend,
+      webgpu: backend === "webgpu" ? gpu! : undefined,
+      ...options,
+    });
+    let same: boolean;
+    if (expected !== undefined) {
+      same = got.counts().every((v, i) => v === expected[i]);
+    } else {
+      const ref = new ConfusionMatrix(C, options).update(yTrue, yPred);
+      same = got.counts().every((v, i) => v === ref.counts()[i]) &&
+        got.missed().every((v, i) => v === ref.missed()[i]);
+    }
+    result = same ? "exact" : "MISMATCH";
+    if (!same) failures++;
+  } catch (e) {
+    result = `error: ${String(e).slice(0, 120)}`;
+    failures++;
+  }
+  say(
+    `| ${name} | ${backend} | ${yTrue.length} | ${result} | ${
+      ((performance.now() - s) / 1000).toFixed(2)
+    } s |`,
+  );
+}
+
+const small = 2 ** 20 + 13;
+{
+  const [t, p] = iid(small, 7);
+  // sprinkle ignore labels and out-of-range predictions
+  const r = rng(99);
+  for (let i = 0; i < small; i += 1 + (r() % 50)) t[i] = 255;
+  for (let i = 0; i < small; i += 1 + (r() % 70)) p[i] = 200;
+  const t16 = Uint16Array.from(t), p32 = Int32Array.from(p, (v) => (v === 200 ? -5 : v));
+  for (const backend of ["webgpu", "tfjs-webgpu"] as const) {
+    if (backend === "tfjs-webgpu" && !tfWebgpu) continue;
+    await exact("u8 iid, ignore 255, drop", backend, t, p, {
+      ignoreIndex: [255],
+      outOfRange: "drop",
+    });
+    await exact("u8 iid, ignore 255, miss", backend, t, p, {
+      ignoreIndex: [255],
+      outOfRange: "miss",
+    });
+    await exact("u16 x i32 (negatives), miss", backend, t16, p32, {
+      ignoreIndex: [255],
+      outOfRange: "miss",
+    });
+  }
+}
+{
+  // unit: the error policy must throw the core's error, never count
+  const [t, p] = iid(4096, 3);
+  p[100] = 99;
+  for (const backend of ["webgpu", "tfjs-webgpu"] as const) {
+    if (backend === "tfjs-webgpu" && !tfWebgpu) continue;
+    let ok = false;
+    try {
+      await computeConfusionMatrix(t, p, { numClasses: C, backend, webgpu: gpu });
+    } catch (e) {
+      ok = String(e).includes("yPred");
+    }
+    if (!ok) failures++;
+    say(
+      `| error policy refuses with the core's message | ${backend} | 4096 | ${
+        ok ? "yes" : "NO"
+      } | |`,
+    );
+  }
+}
+if (tfWebgpu) {
+  const n = 2 ** 24 + 5;
+  const z = new Uint8Array(n);
+  const expected = new Array(C * C).fill(0);
+  expected[0] = n;
+  await exact("cell 2^24 + 5 (float32 chunks of 2^22)", "tfjs-webgpu", z, z, {}, expected);
+}
+const big = values.big === "yes" || (values.big === "auto" && !gpu.info.isFallbackAdapter);
+if (big) {
+  try {
+    const n = 2 ** 31 + 5;
+    const z = new Uint8Array(n);
+    z[n - 1] = 1;
+    const expected = new Array(C * C).fill(0);
+    expected[0] = n - 1;
+    expected[C + 1] = 1;
+    await exact("cell 2^31 + 4 (u32 chunks)", "webgpu", z, z, {}, expected);
+  } catch (e) {
+    say(`| cell above 2^31 | webgpu | | error: ${String(e).slice(0, 120)} | |`);
+    failures++;
+  }
+} else {
+  say("| cell above 2^31 | webgpu | | skipped (--big no, or software adapter) | |");
+}
+
+// ---------------------------------------------------------------- 2. raw tfjs-webgpu int32 ops
+if (tfWebgpu) {
+  say("");
+  say("raw tfjs-webgpu ops on this adapter (why the guards exist):");
+  try {
+    const tf = await loadTfjs("webgpu");
+    const n = 65536;
+    const [t, p] = iid(n, 5);
+    const ref = new ConfusionMatrix(C).update(t, p).counts();
+    const cmT = tf.math.confusionMatrix(
+      tf.tensor1d(Int32Array.from(t), "int32"),
+      tf.tensor1d(Int32Array.from(p), "int32"),
+      C,
+    );
+    const cm = await cmT.data();
+    const cmOk = ref.every((v, i) => v === cm[i]);
+    say(
+      `  tf.math.confusionMatrix int32, C=21, N=65536: ${
+        cmOk ? "correct" : `WRONG (cell 0 = ${cm[0]}, expected ${ref[0]})`
+      }`,
+    );
+    const idx = tf.tensor1d(Int32Array.from(t, (v, i) => v * C + p[i]), "int32");
+    const bc = await tf.bincount(idx, tf.tensor1d([], "int32"), C * C).data();
+    const bcOk = ref.every((v, i) => v === bc[i]);
+    say(
+      `  tf.bincount int32 weights, N=65536: ${
+        bcOk ? "correct" : `WRONG (bin 0 = ${bc[0]}, expected ${ref[0]})`
+      }`,
+    );
+    const nf = 2 ** 24 + 5;
+    const ones = tf.bincount(
+      tf.tensor1d(new Int32Array(nf), "int32"),
+      tf.tensor1d(new Float32Array(nf).fill(1), "float32"),
+      1,
+    );
+    say(
+      `  tf.bincount float32 weights, 2^24 + 5 ones: ${
+        (await ones.data())[0]
+      } (exact would be ${nf})`,
+    );
+    tf.dispose([cmT, idx, ones]);
+  } catch (e) {
+    say(`  error: ${String(e).slice(0, 200)}`);
+  }
+}
+
+// ---------------------------------------------------------------- 3. throughput
+say("");
+say(
+  `throughput: ${N} uint8 pixels, C = ${C}, median of ${ROUNDS} (end to end, host arrays in, counts out)`,
+);
+const [T, P] = iid(N, 11);
+const ref = new ConfusionMatrix(C).update(T, P).counts();
+const pool = new WorkerPool(navigator.hardwareConcurrency);
+const rows: { name: string; run: () => Promise<ConfusionMatrix> }[] = [
+  { name: "plain (1 thread)", run: () => Promise.resolve(new ConfusionMatrix(C).update(T, P)) },
+  {
+    name: `workers (${pool.size})`,
+    run: () => computeConfusionMatrix(T, P, { numClasses: C, backend: "workers", pool }),
+  },
+  {
+    name: "webgpu (WGSL)",
+    run: () => computeConfusionMatrix(T, P, { numClasses: C, backend: "webgpu", webgpu: gpu }),
+  },
+];
+if (tfWebgpu) {
+  rows.push({
+    name: "tfjs-webgpu (f32 chunks 2^24)",
+    run: () =>
+      computeConfusionMatrix(T, P, { numClasses: C, backend: "tfjs-webgpu", chunkPixels: 2 ** 24 }),
+  });
+}
+say("| backend | Mpx/s | ratio to plain | exact |");
+say("|---|---:|---:|---|");
+let base = 0;
+for (const row of rows) {
+  try {
+    const times: number[] = [];
+    let same = true;
+    await row.run(); // warm-up
+    for (let r = 0; r < ROUNDS; r++) {
+      const s = performance.now();
+      const cm = await row.run();
+      times.push(performance.now() - s);
+      same &&= cm.counts().every((v, i) => v === ref[i]);
+    }
+    if (!same) failures++;
+    const mpx = N / times.sort((a, b) => a - b)[times.length >> 1] / 1e3;
+    if (base === 0) base = mpx;
+    say(
+      `| ${row.name} | ${mpx.toFixed(1)} | ${(mpx / base).toFixed(2)}x | ${same ? "yes" : "NO"} |`,
+    );
+  } catch (e) {
+    say(`| ${row.name} | error: ${String(e).slice(0, 120)} | | |`);
+  }
+}
+pool.close();
+gpu.destroy();
+say("");
+say(`gpu_check done in ${elapsed()}, ${failures} failure(s)`);
+Deno.exit(failures === 0 ? 0 : 1);
