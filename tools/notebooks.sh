@@ -36,7 +36,7 @@ install() {
     echo "error: ${missing[*]} missing and not root; run: sudo apt-get install -y ${missing[*]}" >&2
     return 1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" ||
+  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" ||
     { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"; }
 }
 
