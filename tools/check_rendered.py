@@ -2,6 +2,7 @@
 """Open exported notebook pages in headless Chromium and check that every figure was drawn.
 
 usage: check_rendered.py EXECUTED_DIR HTML_DIR [--chromium PATH] [--budget MS]
+       check_rendered.py --self-test [CHROMIUM]
 
 For each EXECUTED_DIR/<name>.ipynb, the page HTML_DIR/<name>.html is loaded in headless Chromium
 (offline flags, a fresh profile, --dump-dom after a virtual-time budget). The rendered DOM is parsed
@@ -84,7 +85,41 @@ def expected_figures(ipynb):
     return n
 
 
+def self_test(chromium, budget):
+    """The check must be able to fail: a page with a figure drawn statically, one drawn by a script
+    and one never drawn must give drawn, drawn, missing."""
+    page = """<!DOCTYPE html><html><body>
+<div id="a" data-segmetrics-figure="a"><div><svg class="main-svg"><g></g></svg></div></div>
+<div id="b" data-segmetrics-figure="b"></div>
+<div id="c" data-segmetrics-figure="c"><svg class="other-svg"></svg><img src="x.png"><br></div>
+<svg class="main-svg"></svg>
+<script>
+setTimeout(function () {
+  var s = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  s.setAttribute("class", "main-svg");
+  document.getElementById("b").appendChild(s);
+}, 500);
+</script></body></html>"""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "page.html")
+        with open(path, "w") as f:
+            f.write(page)
+        rc, dom, _ = chromium_dom(chromium, path, budget)
+    scan = FigureScan()
+    scan.feed(dom)
+    got = {k: v["svg"] for k, v in scan.figures.items()}
+    want = {"a": True, "b": True, "c": False}
+    if rc != 0 or got != want:
+        print(f"FAILED self-test: chromium exit {rc}, figures drawn {got}, expected {want}")
+        return 1
+    print("ok self-test: a drawn figure, a figure drawn by a script and an empty one are told apart")
+    return 0
+
+
 def main(argv):
+    if argv and argv[0] == "--self-test":
+        chromium = argv[1] if len(argv) > 1 else "chromium"
+        return self_test(chromium, 3000)
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("executed_dir")
     p.add_argument("html_dir")

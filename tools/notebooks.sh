@@ -2,11 +2,13 @@
 # Execute every notebook with the project's Deno kernel, export each to HTML and check in headless
 # Chromium that every figure was drawn. Needs no network once the Debian packages are installed.
 #
-# usage: tools/notebooks.sh [install|execute|export|render|all] [NOTEBOOK.ipynb...]
+# usage: tools/notebooks.sh [install|execute|export|render|selftest|all] [NOTEBOOK.ipynb...]
 #   install  install jupyter-nbconvert, python3-nbclient, python3-ipykernel, chromium when missing
 #   execute  run the notebooks (default: notebooks/*.ipynb) into $NOTEBOOK_OUT/executed/
 #   export   export the executed notebooks to $NOTEBOOK_OUT/html/
 #   render   open each page in headless Chromium and check every figure has plotly's SVG
+#   selftest show that the runner and the figure check fail on a raising cell, a cell without
+#            output and a figure that was not drawn
 #   all      all of the above (default)
 # NOTEBOOK_OUT defaults to out/notebooks (gitignored).
 set -euo pipefail
@@ -61,6 +63,28 @@ export_html() {
   ls -s "$OUT/html"
 }
 
+selftest() { # the runner and the figure check must catch what they are there to catch
+  local d rc=0 out
+  d=$(mktemp -d)
+  "$PY" - "$d" <<'PYEOF'
+import sys, nbformat
+d = sys.argv[1]
+for name, cells in {"raises": ["1 + 1", "throw new Error('boom')", "2"],
+                    "silent": ["1 + 1", "const x = 3;", "x"]}.items():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    nbformat.write(nb, f"{d}/{name}.ipynb")
+PYEOF
+  out=$("$PY" tools/run_notebooks.py "$d/out" "$d/raises.ipynb" --attempts 1 2>&1) && rc=1
+  grep -q "cell 1 raised Error: boom" <<<"$out" || { echo "$out"; rc=1; }
+  out=$("$PY" tools/run_notebooks.py "$d/out" "$d/silent.ipynb" --attempts 1 2>&1) && rc=1
+  grep -q "cell 1 produced no output" <<<"$out" || { echo "$out"; rc=1; }
+  [ "$rc" -eq 0 ] && echo "ok self-test: the runner fails on a raising cell and on a cell without output"
+  "$PY" tools/check_rendered.py --self-test "$CHROMIUM" || rc=1
+  rm -rf "$d"
+  return "$rc"
+}
+
 render() {
   "$PY" tools/check_rendered.py "$OUT/executed" "$OUT/html" --chromium "$CHROMIUM"
 }
@@ -73,9 +97,10 @@ case "$cmd" in
   execute) execute ;;
   export) export_html ;;
   render) render ;;
+  selftest) selftest ;;
   all) install && execute && export_html && render ;;
   *)
-    echo "usage: $0 [install|execute|export|render|all] [NOTEBOOK.ipynb...]" >&2
+    echo "usage: $0 [install|execute|export|render|selftest|all] [NOTEBOOK.ipynb...]" >&2
     exit 2
     ;;
 esac
