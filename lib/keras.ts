@@ -20,3 +20,4 @@ export * from "./keras_tensor.ts";
 export * from "./keras_error.ts";
 export * from "./keras_iou_metrics.ts";
 export * from "./keras_explain.ts";
+export * from "./keras_compiled_risk.ts";

@@ -60,7 +60,12 @@ export const VALID_THRESHOLD_F32: number = Math.fround(1e-9);
 export const FLOAT32_COUNT_LIMIT: number = 16777216;
 
 /** The order in which a backend reduces a float32 vector. */
-export type SummationOrder = "sequential" | "numpy-pairwise" | "tf-8-lane" | "xla-16-lane";
+export type SummationOrder =
+  | "sequential"
+  | "numpy-pairwise"
+  | "tf-8-lane"
+  | "xla-16-lane"
+  | "torch-cascade";
 
 /**
  * Sums `values[start], values[start + stride], ...` (`n` terms) left to right, rounding every
@@ -218,6 +223,148 @@ export function sumXla16Lane(
 }
 
 /**
+ * PyTorch's (CPU, AVX2) sum of column `column` of a row-major `n` x `columns` float32 matrix
+ * (`torch.sum(m, dim=0)`): columns in blocks of 32 (8 or more columns) or of 4 (fewer) use a
+ * 4-level cascade, which is left to right below 16 rows; the other columns use 4 interleaved
+ * partial sums over the rows. Checked against torch 2.13 for square matrices up to 150 x 150.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sumTorchColumn } from "./keras_float32.ts";
+ * const m = [1, 2, 3, 4]; // [[1, 2], [3, 4]]
+ * assert.equal(sumTorchColumn(m, 1, 2, 2), 6);
+ * ```
+ */
+export function sumTorchColumn(
+  values: ArrayLike<number>,
+  column: number,
+  n: number,
+  columns: number,
+  round: (x: number) => number = Math.fround,
+): number {
+  const block = columns >= 8 ? 32 : 4;
+  const get = (i: number): number => values[i * columns + column];
+  if (column < Math.floor(columns / block) * block) {
+    return multiRowSum((i) => [get(i)], 1, n, round)[0][0];
+  }
+  return torchRowSum((i) => [get(i)], n, 1, round)[0];
+}
+
+/** torch's `multi_row_sum`: `nrows` interleaved accumulators with a 4-level cascade. */
+function multiRowSum(
+  get: (i: number) => number[],
+  nrows: number,
+  size: number,
+  round: (x: number) => number,
+  width = 1,
+): number[][] {
+  const levels = 4;
+  const log2 = size > 1 ? Math.ceil(Math.log2(size)) : 0;
+  const power = Math.max(4, Math.floor(log2 / levels));
+  const step = 2 ** power;
+  const mask = step - 1;
+  const zero = (): number[] => new Array<number>(width).fill(0);
+  const acc: number[][][] = Array.from(
+    { length: levels },
+    () => Array.from({ length: nrows }, zero),
+  );
+  const add = (a: number[], b: number[]): void => {
+    for (let l = 0; l < width; l++) a[l] = round(a[l] + b[l]);
+  };
+  let i = 0;
+  while (i + step <= size) {
+    for (let j = 0; j < step; j++, i++) {
+      const row = get(i);
+      for (let k = 0; k < nrows; k++) add(acc[0][k], row.slice(k * width, (k + 1) * width));
+    }
+    for (let j = 1; j < levels; j++) {
+      for (let k = 0; k < nrows; k++) {
+        add(acc[j][k], acc[j - 1][k]);
+        acc[j - 1][k] = zero();
+      }
+      if ((i & (mask * 2 ** (j * power))) !== 0) break;
+    }
+  }
+  for (; i < size; i++) {
+    const row = get(i);
+    for (let k = 0; k < nrows; k++) add(acc[0][k], row.slice(k * width, (k + 1) * width));
+  }
+  for (let j = 1; j < levels; j++) for (let k = 0; k < nrows; k++) add(acc[0][k], acc[j][k]);
+  return acc[0];
+}
+
+/** torch's `row_sum`: 4 interleaved partial sums (ILP) of `size` items of `width` lanes. */
+function torchRowSum(
+  load: (i: number) => number[],
+  size: number,
+  width: number,
+  round: (x: number) => number,
+): number[] {
+  const ilp = 4;
+  const sizeIlp = Math.floor(size / ilp);
+  const partial: number[][] = sizeIlp > 0
+    ? multiRowSum(
+      (i) => {
+        const out: number[] = [];
+        for (let k = 0; k < ilp; k++) out.push(...load(i * ilp + k));
+        return out;
+      },
+      ilp,
+      sizeIlp,
+      round,
+      width,
+    )
+    : Array.from({ length: ilp }, () => new Array<number>(width).fill(0));
+  const p0 = partial[0];
+  for (let i = sizeIlp * ilp; i < size; i++) {
+    const v = load(i);
+    for (let l = 0; l < width; l++) p0[l] = round(p0[l] + v[l]);
+  }
+  for (let k = 1; k < ilp; k++) {
+    for (let l = 0; l < width; l++) p0[l] = round(p0[l] + partial[k][l]);
+  }
+  return p0;
+}
+
+/**
+ * PyTorch's (CPU, AVX2: 8-float vectors) sum of a contiguous float32 vector, as
+ * `torch.sum(x, dim=-1)` computes it: the vectors go through 4 interleaved cascaded accumulators,
+ * then the scalar tail is summed from 0 and the 8 lanes are added to it one by one; below 8 values,
+ * 4 interleaved scalar accumulators. Checked against torch 2.13 for n = 1..2049 (AVX-512 builds
+ * use 16-float vectors instead).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sumTorch } from "./keras_float32.ts";
+ * assert.equal(sumTorch([1, 2, 3, 4, 5]), 15);
+ * ```
+ */
+export function sumTorch(
+  values: ArrayLike<number>,
+  round: (x: number) => number = Math.fround,
+  start = 0,
+  n: number = values.length - start,
+): number {
+  const V = 8;
+  if (n >= V) {
+    const vecSize = Math.floor(n / V);
+    const vec = torchRowSum(
+      (i) => Array.from({ length: V }, (_, l) => values[start + i * V + l]),
+      vecSize,
+      V,
+      round,
+    );
+    let acc = 0;
+    for (let k = vecSize * V; k < n; k++) acc = round(acc + values[start + k]);
+    for (let l = 0; l < V; l++) acc = round(acc + vec[l]);
+    return acc;
+  }
+  return torchRowSum((i) => [values[start + i]], n, 1, round)[0];
+}
+
+/**
  * Sums a contiguous run of `values` in the given backend order.
  *
  * @example
@@ -241,6 +388,8 @@ export function sumInOrder(
       return sumTf8Lane(values, round, start, n);
     case "xla-16-lane":
       return sumXla16Lane(values, round, start, n);
+    case "torch-cascade":
+      return sumTorch(values, round, start, n);
     default:
       return sumSequential(values, round, start, n, 1);
   }

@@ -21,6 +21,7 @@ import {
   FLOAT32_COUNT_LIMIT,
   sumInOrder,
   type SummationOrder,
+  sumTorchColumn,
   VALID_THRESHOLD_F32,
   wrapInt32,
 } from "./keras_float32.ts";
@@ -281,13 +282,16 @@ export class IoU {
       ? (this.compiled ? "sequential" : "tf-8-lane")
       : this.backend === "jax" && this.compiled
       ? "xla-16-lane"
+      : this.backend === "torch"
+      ? "torch-cascade"
       : "sequential";
     const k = this.targetClassIds.length;
     if (
-      (this.backend === "torch" && k >= 8) ||
+      (this.backend === "torch" && k >= 8 && !p.zeroesInvalidIoU) ||
       (this.compiled && this.backend === "tensorflow" && k >= 8 && className.endsWith("MeanIoU") &&
         !this.stateDtype.startsWith("float")) ||
       (this.compiled && this.backend === "jax" && k > 16) ||
+      (this.compiled && k >= 8 && !p.zeroesInvalidIoU) || // XLA orders observed on 3.15.1 only
       (!this.compiled && this.backend === "tensorflow" && k >= 64) ||
       (!this.compiled && this.backend === "jax" && k > 32)
     ) {
@@ -299,8 +303,11 @@ export class IoU {
     }
     if (this.backend === "torch") {
       this.caveats.push(
-        "The torch backend is emulated from the source notes (int32 state like JAX, sequential " +
-          "scatter), not checked against real Keras runs",
+        p.generation === "masked"
+          ? "The torch backend is checked against real Keras 3.15.1 on torch 2.13 (CPU, AVX2: " +
+            "AVX-512 builds of torch sum float32 in 16-float vectors, which changes the last ulp)"
+          : "The torch backend before 3.15 is emulated from the source notes (int32 state like " +
+            "JAX from 3.8, sequential scatter, -1 wraps, ids >= numClasses raise IndexError)",
       );
     }
     if (p.generation === "int-state" && this.backend === "numpy" && this.numpyMajor < 2) {
@@ -374,6 +381,39 @@ export class IoU {
   /** Whether the exact matrix has seen a weight other than 0 or 1 (see {@link IoU.exactCm}). */
   get exactWeighted(): boolean {
     return this.#trackedWeighted;
+  }
+
+  /**
+   * Accumulates one batch given as its exact pair counts instead of pixels: `counts[t][p]` (or
+   * row-major) = number of pixels of true class t predicted as p, unit weights, ids in range and
+   * ignored pixels already left out. With unit weights every Keras variant is a function of these
+   * per-batch counts, so this equals `updateState` on any batch with these counts (and is how
+   * long validation runs are simulated without making the pixels).
+   */
+  updateStateFromCounts(counts: readonly (readonly number[])[] | ArrayLike<number>): this {
+    const C = this.numClasses;
+    const flat = new Float64Array(C * C);
+    const rows = counts as readonly (readonly number[])[];
+    if (Array.isArray(counts) && Array.isArray(rows[0])) {
+      if (rows.length !== C || rows.some((r) => r.length !== C)) {
+        throw new RangeError(`Expected counts to be a ${C} x ${C} matrix`);
+      }
+      rows.forEach((r, i) => r.forEach((v, j) => (flat[i * C + j] = v)));
+    } else {
+      const a = counts as ArrayLike<number>;
+      if (a.length !== C * C) {
+        throw new RangeError(`Expected counts to hold ${C * C} values, but found ${a.length}`);
+      }
+      for (let k = 0; k < a.length; k++) flat[k] = a[k];
+    }
+    for (let k = 0; k < flat.length; k++) {
+      if (!Number.isInteger(flat[k]) || flat[k] < 0 || flat[k] > Number.MAX_SAFE_INTEGER) {
+        throw new RangeError(`Expected counts to be integers >= 0, but found ${flat[k]}`);
+      }
+    }
+    this.#commitCounts(flat);
+    if (this.#exact !== null) { for (let k = 0; k < flat.length; k++) this.#exact[k] += flat[k]; }
+    return this;
   }
 
   /** Sets the state to zeros (`reset_state`). Warnings and caveats are kept. */
@@ -581,12 +621,14 @@ export class IoU {
     const acc = unit ? counts : direct ? this.#cm.slice() : new Float64Array(C * C);
     const sKind = state === "float32" ? 0 : state === "int32" ? 1 : 2;
     let kept = 0; // position after removal (tf.keras / Keras 3.0-3.2 ignore_class)
+    const wScalar = weightScalar;
+    const w0 = weights !== null && weights.length > 0 ? weights[0] : 1;
     for (let i = 0; i < n; i++) {
       const rt = td[i];
       const rp = pd[i];
       let t = tIsInt ? rt : convT(rt);
       let q = pIsInt ? rp : convP(rp);
-      let wi = unit ? 1 : (weights as ArrayLike<number>)[weightScalar ? 0 : i];
+      let wi = unit ? 1 : wScalar ? w0 : (weights as ArrayLike<number>)[i];
       if (exactBatch !== null) {
         const a = Math.trunc(rt);
         const b = Math.trunc(rp);
@@ -620,8 +662,8 @@ export class IoU {
           continue; // where(valid, ., 0): weight 0 on cell (0, 0)
         }
       }
-      let a = t >= 0 ? Math.floor(t) : Math.ceil(t);
-      let b = q >= 0 ? Math.floor(q) : Math.ceil(q);
+      let a = tIsInt ? t : Math.trunc(t);
+      let b = pIsInt ? q : Math.trunc(q);
       if (!(a >= 0 && a < C && b >= 0 && b < C)) {
         switch (rule) {
           case "drop":
@@ -756,9 +798,12 @@ export class IoU {
       const round = state === "float32" ? f32 : (x: number) => x;
       for (let i = 0; i < C; i++) row[i] = sumInOrder(cm, this.#order, round, i * C, C);
       for (let j = 0; j < C; j++) {
-        let s = 0;
-        for (let i = 0; i < C; i++) s = round(s + cm[i * C + j]);
-        col[j] = s;
+        if (this.backend === "torch") col[j] = sumTorchColumn(cm, j, C, C, round);
+        else {
+          let s = 0;
+          for (let i = 0; i < C; i++) s = round(s + cm[i * C + j]);
+          col[j] = s;
+        }
       }
     } else {
       for (let i = 0; i < C; i++) {
