@@ -21,6 +21,7 @@
  */
 
 import type { ConfusionMatrix } from "./confusion_matrix.ts";
+import type { LabelArray } from "./labels.ts";
 
 /** Cityscapes label ids evaluated by default (those with `ignoreInEval = False`), 19 classes. */
 export const CITYSCAPES_EVAL_LABELS: readonly number[] = [
@@ -261,4 +262,60 @@ export function cityscapesMeanInstanceIoU(
   options: CityscapesInstanceOptions = {},
 ): number {
   return scoreAverage(cityscapesInstanceIoU(cm, instances, options));
+}
+
+/**
+ * Per-instance counts of one image from a Cityscapes instance-id map (`*_instanceIds.png`: a
+ * pixel of an instance holds labelId * 1000 + k, other pixels hold their label id) and the
+ * predicted label ids, as the script collects them: each id >= 1000 whose class is listed in
+ * `avgClassSize` and evaluated is one instance, in increasing id order (the script's
+ * `np.unique` order). Concatenate the lists of every image, in image order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cityscapesInstances } from "./profile_cityscapes.ts";
+ *
+ * // Two cars (26001, 26002), road (7) and a person (24000).
+ * const ids = [26001, 26001, 26002, 7, 24000, 24000];
+ * const pred = [26, 7, 26, 7, 24, 0];
+ * assert.deepEqual(cityscapesInstances(ids, pred), [
+ *   { labelId: 24, size: 2, tp: 1 },
+ *   { labelId: 26, size: 2, tp: 1 },
+ *   { labelId: 26, size: 1, tp: 1 },
+ * ]);
+ * ```
+ *
+ * @param instanceIds The instance-id map of one image (flat).
+ * @param yPred Predicted label ids (flat, same length).
+ * @param options evalLabels, avgClassSize (which classes have instances).
+ * @returns One entry per ground-truth instance.
+ */
+export function cityscapesInstances(
+  instanceIds: LabelArray,
+  yPred: LabelArray,
+  options: CityscapesInstanceOptions = {},
+): CityscapesInstance[] {
+  if (instanceIds.length !== yPred.length) {
+    throw new RangeError(
+      `Expected instanceIds and yPred to have the same length, but found ${instanceIds.length} and ${yPred.length}`,
+    );
+  }
+  const evaluated = options.evalLabels ?? CITYSCAPES_EVAL_LABELS;
+  const avg = options.avgClassSize ?? CITYSCAPES_AVG_CLASS_SIZE;
+  const sizes = new Map<number, number>();
+  const hits = new Map<number, number>();
+  for (let i = 0; i < instanceIds.length; i++) {
+    const id = instanceIds[i];
+    if (!Number.isInteger(id) || id < 1000) continue;
+    const labelId = Math.floor(id / 1000);
+    if (!(labelId in avg) || !evaluated.includes(labelId)) continue;
+    sizes.set(id, (sizes.get(id) ?? 0) + 1);
+    if (yPred[i] === labelId) hits.set(id, (hits.get(id) ?? 0) + 1);
+  }
+  return [...sizes.keys()].sort((a, b) => a - b).map((id) => ({
+    labelId: Math.floor(id / 1000),
+    size: sizes.get(id)!,
+    tp: hits.get(id) ?? 0,
+  }));
 }

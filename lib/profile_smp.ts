@@ -8,7 +8,10 @@
  * float32 sums, emulated here. smp cannot be installed in this sandbox (no wheel): this profile
  * follows the library's source (`segmentation_models_pytorch/metrics/functional.py`) and is
  * tested on hand-worked examples, not on real runs. Default `zero_division` is 1, so an absent
- * class scores 1 (unlike torchmetrics or scikit-learn).
+ * class scores 1 (unlike torchmetrics or scikit-learn). `weighted` sums the weighted class scores
+ * as smp does since PR #659 (earlier releases took their mean, i.e. divided by C once more).
+ * Not emulated: `torch.histc` in `get_stats` counts in float32, so a single image with more than
+ * 2^24 pixels of one class stops counting there (3D volumes); ordinary images are exact.
  *
  * @module
  */

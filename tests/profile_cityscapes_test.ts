@@ -3,6 +3,7 @@ import {
   CITYSCAPES_EVAL_LABELS,
   cityscapesClassIoU,
   cityscapesInstanceIoU,
+  cityscapesInstances,
   cityscapesMeanInstanceIoU,
   cityscapesMeanIoU,
   ConfusionMatrix,
@@ -45,4 +46,25 @@ Deno.test("Cityscapes iIoU weighs instances by average size / size", () => {
   assert.equal(cityscapesClassIoU(cm)[26], 25 / 45);
   assert.equal(CITYSCAPES_EVAL_LABELS.length, 19);
   assert.throws(() => cityscapesClassIoU(new ConfusionMatrix(5)), /numClasses 34/);
+});
+
+Deno.test("Cityscapes instances from an instance-id map feed iIoU", () => {
+  // Image: car 26001 (4 px, 3 found), car 26002 (2 px, none found), rider without instance id
+  // (25, not an instance), road 7 predicted car on 1 px.
+  const ids = [26001, 26001, 26001, 26001, 26002, 26002, 25, 7, 7];
+  const pred = [26, 26, 26, 7, 7, 7, 25, 26, 7];
+  const instances = cityscapesInstances(ids, pred);
+  assert.deepEqual(instances, [
+    { labelId: 26, size: 4, tp: 3 },
+    { labelId: 26, size: 2, tp: 0 },
+  ]);
+  const cm = new ConfusionMatrix(34).update(
+    ids.map((v) => v >= 1000 ? Math.floor(v / 1000) : v),
+    pred,
+  );
+  const a = 12794.0202738185;
+  const wTP = 3 * (a / 4);
+  const wFN = 1 * (a / 4) + 2 * (a / 2);
+  assert.equal(cityscapesInstanceIoU(cm, instances)[26], wTP / (wTP + 1 + wFN));
+  assert.throws(() => cityscapesInstances([1], []), /same length/);
 });

@@ -222,6 +222,15 @@ GEN_VOID = {  # 8 classes + void category mapped to 255 in y_true
         "void_category": 8,
     },
 }
+GEN_21 = {  # VOC-sized class count, 8 images of 64 x 64, two classes never true
+    "num_classes": 21,
+    "generator": {
+        "num_images": 8, "pixels_per_image": 4096, "sT": 101, "sC": 102, "sP": 103,
+        "wT": [40, 9, 8, 7, 6, 5, 5, 4, 4, 3, 3, 3, 2, 2, 2, 1, 1, 1, 1, 0, 0],
+        "wP": [40, 9, 8, 7, 6, 5, 5, 4, 4, 3, 3, 3, 2, 2, 2, 1, 1, 1, 1, 1, 0],
+        "acc": 11744051,
+    },
+}
 BIG_RUNS = {  # counts above 2^24 in a cell (float32 rounding of counts and sums)
     "num_classes": 3,
     "runs": [
@@ -238,6 +247,9 @@ BIG_CONFMATS = [  # state-level: exact int64 matrices handed to the library's re
     [[int(x) for x in row] for row in
      (np.arange(144, dtype=np.int64).reshape(12, 12) % 7 * 3000001
       + np.eye(12, dtype=np.int64) * 70000003)],
+    [[int(x) for x in row] for row in  # 40 classes: the 32-column block path of torch sums
+     (np.arange(1600, dtype=np.int64).reshape(40, 40) % 11 * 1900037
+      + np.eye(40, dtype=np.int64) * 50000017)],
 ]
 
 
@@ -378,13 +390,16 @@ def torchmetrics_scenarios():
                           "inputs": pixel_inputs(sc),
                           "cases": jaccard_cases(imgs, 4, [None], zds=(0.0,))})
 
-    for name, sc in (("generated_skewed_12", GEN_SKEWED), ("generated_void_8", GEN_VOID)):
+    for name, sc in (("generated_skewed_12", GEN_SKEWED), ("generated_void_8", GEN_VOID),
+                     ("generated_21", GEN_21)):
         imgs = scenario_images({"inputs": sc})
         c = sc["num_classes"]
         ignores = [255] if name.endswith("void_8") else [None, 3]
         cases = jaccard_cases(imgs, c, ignores)
         if equal_size(imgs) and name == "generated_skewed_12":
             cases += meaniou_cases(imgs, c, [[2, 2, 2], [1, 5], [4, 1, 1], [6]])
+        if name == "generated_21":
+            cases += meaniou_cases(imgs, c, [[3, 3, 2], [8]])
         scenarios.append({"name": name, "description": "lowbias32 generator (shared/golden/README.md)",
                           "inputs": pixel_inputs(sc), "cases": cases})
 
@@ -523,10 +538,23 @@ def sklearn_scenarios():
                       "cases": jac_cases(imgs, [None, list(range(8))], zds=(0, 1), mask=255)
                       + jac_cases(imgs, [None], zds=(0,), mask=None)})
 
+    imgs = scenario_images({"inputs": GEN_21})
+    scenarios.append({"name": "generated_21", "description": "lowbias32 generator, 21 classes",
+                      "inputs": pixel_inputs(GEN_21),
+                      "cases": jac_cases(imgs, [None, list(range(21))], zds=(0, 1))})
+
     imgs = scenario_images({"inputs": BIG_RUNS})
     scenarios.append({"name": "counts_above_2_24", "description": "cells above 2^24 (runs)",
                       "inputs": pixel_inputs(BIG_RUNS),
                       "cases": jac_cases(imgs, [None, [0, 1, 2, 3]], zds=(0,))})
+
+    neg = {"num_classes": 3, "images": [{"true": [-1, 0, 0, 1, 2, 2, -1, 1],
+                                         "pred": [0, 0, 1, 1, 2, 0, 2, -1]}]}
+    imgs = scenario_images({"inputs": neg})
+    scenarios.append({"name": "negative_void_label", "description": "-1 void label, masked or not",
+                      "inputs": pixel_inputs(neg),
+                      "cases": jac_cases(imgs, [None, [0, 1, 2]], zds=(0, 1), mask=-1)
+                      + jac_cases(imgs, [None, [-1, 0, 1, 2]], zds=(0,), mask=None)})
 
     bin_sc = {"num_classes": 2, "images": [{"true": [0, 1, 1, 0, 1, 0], "pred": [1, 1, 0, 0, 1, 0]}]}
     imgs = scenario_images({"inputs": bin_sc})
