@@ -57,13 +57,14 @@ export class InputError extends Error {
 const COMMON = `Input flags:
   --true PATH          ground-truth masks: a .npy or .png file, or a folder of them
   --pred PATH          predicted masks (or class scores with --axis): file or folder; folders
-                       are paired by file name without extension (a.png with a.npy)
+                       are read recursively and paired by path without extension (a.png with
+                       a.npy, city/a.png with city/a.npy)
   --classes N          number of classes (default: largest label + 1, or the --axis length)
   --ignore L[,L...]    true labels whose pixels are not counted (e.g. 255)
   --out-of-range P     error (default) | drop | miss: labels outside [0, N) that are not ignored
   --axis K             predictions are scores: argmax over axis K of each .npy prediction
                        (axis of the whole file, e.g. -1 for (N, H, W, C), 1 for (N, C, H, W));
-                       ties go to the first maximum, as in Keras
+                       ties go to the first maximum, as in Keras; PNG files stay labels
   --batch-size B[,B]   batch size(s) for per-batch definitions and Keras (default 8)
 Output flags:
   --format F           table (default) | json | csv | markdown
@@ -283,9 +284,7 @@ const WHOLE_FILE_LIMIT = (() => {
 async function openSource(path: string, scoresAxis: number | undefined): Promise<Source> {
   const lower = path.toLowerCase();
   if (lower.endsWith(".png")) {
-    if (scoresAxis !== undefined) {
-      throw new InputError(`${path}: --axis needs class scores in a .npy file, not a PNG mask`);
-    }
+    // a PNG always holds labels: --axis applies to .npy scores only
     const mask = decodePngMask(await readFile(path), path);
     return {
       path,
@@ -328,23 +327,27 @@ async function openSource(path: string, scoresAxis: number | undefined): Promise
   const shape = header.shape;
   const rank = shape.length;
   if (scoresAxis === undefined) {
+    // labels: (H, W), (N, H, W); a singleton channel axis is dropped: (H, W, 1), (N, H, W, 1),
+    // (N, 1, H, W) (the C-order data is the same)
     if (rank === 1 || rank === 2) {
       return { path, count: 1, shape, read: () => read(0, 1), close };
     }
-    if (rank === 3) {
-      return {
-        path,
-        count: shape[0],
-        shape: shape.slice(1),
-        read: (i) => read(i, shape[0]),
-        close,
-      };
+    if (rank === 3 && shape[2] === 1) {
+      return { path, count: 1, shape: shape.slice(0, 2), read: () => read(0, 1), close };
+    }
+    if (rank === 3 || (rank === 4 && (shape[3] === 1 || shape[1] === 1))) {
+      const image = rank === 3
+        ? shape.slice(1)
+        : shape[3] === 1
+        ? shape.slice(1, 3)
+        : shape.slice(2);
+      return { path, count: shape[0], shape: image, read: (i) => read(i, shape[0]), close };
     }
     close();
     throw new InputError(
-      `${path}: expected labels of shape (H, W) or (N, H, W), but found shape (${
-        shape.join(", ")
-      })` + (rank === 4 ? "; for class scores pass --axis" : ""),
+      `${path}: expected labels of shape (H, W) or (N, H, W) (a singleton channel axis is ` +
+        `allowed), but found shape (${shape.join(", ")})` +
+        (rank === 4 ? "; for class scores pass --axis" : ""),
     );
   }
   if (rank === 3 || rank === 4) {
@@ -408,19 +411,31 @@ function fileError(path: string, e: unknown): InputError {
   return new InputError(`${path}: ${(e as Error).message}`);
 }
 
-async function listMasks(dir: string): Promise<string[]> {
+/** Mask files under `dir` (recursively), as paths relative to `dir`, sorted. */
+function listMasks(dir: string): Promise<string[]> {
   const out: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      const name = entry.name.toLowerCase();
-      if (entry.isFile && (name.endsWith(".npy") || name.endsWith(".png"))) {
-        out.push(`${dir.replace(/\/+$/, "")}/${entry.name}`);
-      }
+  const walk = (rel: string, depth: number) => {
+    if (depth > 32) return;
+    const here = rel === "" ? dir : `${dir}/${rel}`;
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(here)];
+    } catch (e) {
+      throw fileError(here, e);
     }
+    for (const entry of entries) {
+      const name = entry.name.toLowerCase();
+      const path = rel === "" ? entry.name : `${rel}/${entry.name}`;
+      if (entry.isDirectory) walk(path, depth + 1);
+      else if (entry.isFile && (name.endsWith(".npy") || name.endsWith(".png"))) out.push(path);
+    }
+  };
+  try {
+    walk("", 0);
   } catch (e) {
-    throw fileError(dir, e);
+    return Promise.reject(e);
   }
-  return out.sort();
+  return Promise.resolve(out.sort());
 }
 
 interface PathPair {
@@ -438,15 +453,21 @@ async function resolvePairs(truePath: string, predPath: string): Promise<PathPai
     );
   }
   if (!t.isDirectory) return [{ truePath, predPath }];
-  const trueFiles = await listMasks(truePath);
-  const predFiles = await listMasks(predPath);
+  const tRoot = truePath.replace(/\/+$/, ""), pRoot = predPath.replace(/\/+$/, "");
+  const trueFiles = await listMasks(tRoot);
+  const predFiles = await listMasks(pRoot);
   let pairing;
   try {
-    pairing = pairByName(trueFiles, predFiles);
+    pairing = pairByName(trueFiles, predFiles); // by the path relative to each root
   } catch (e) {
-    throw new InputError((e as Error).message);
+    throw new InputError(`${tRoot}, ${pRoot}: ${(e as Error).message}`);
   }
-  const { pairs, unpairedTrue, unpairedPred } = pairing;
+  const pairs = pairing.pairs.map((x) => ({
+    truePath: `${tRoot}/${x.truePath}`,
+    predPath: `${pRoot}/${x.predPath}`,
+  }));
+  const unpairedTrue = pairing.unpairedTrue.map((f) => `${tRoot}/${f}`);
+  const unpairedPred = pairing.unpairedPred.map((f) => `${pRoot}/${f}`);
   if (unpairedTrue.length > 0 || unpairedPred.length > 0) {
     const show = (xs: string[]) =>
       xs.slice(0, 20).join(", ") + (xs.length > 20 ? `, and ${xs.length - 20} more` : "");
@@ -488,9 +509,17 @@ function labelError(
   if (m) {
     const file = m[1] === "yTrue" ? pair.truePath : pair.predPath;
     const what = m[1] === "yTrue" ? "true labels" : "predicted labels";
-    const hint = m[1] === "yPred" && /integer/.test(m[2]) ? "; for class scores pass --axis" : "";
+    const body = m[2].replace(/^values /, "");
+    const found = /but found (-?[0-9]+)$/.exec(body);
+    const hint = m[1] === "yPred" && /integer/.test(body)
+      ? "; for class scores pass --axis"
+      : m[1] === "yTrue" && found
+      ? `; pass --ignore ${found[1]} if it marks pixels to leave out, or --classes`
+      : m[1] === "yPred" && found
+      ? "; pass --classes, or --out-of-range drop|miss"
+      : "";
     return new InputError(
-      `${file}${where}: Expected ${what} ${m[2]} at ${pixelPosition(Number(m[3]), shape)}${
+      `${file}${where}: Expected ${what} ${body} at ${pixelPosition(Number(m[3]), shape)}${
         m[4]
       }${hint}`,
     );
@@ -1544,7 +1573,8 @@ export async function main(args: string[]): Promise<number> {
     if (values.out !== undefined) {
       await writeAtomic(values.out, new TextEncoder().encode(text));
     } else {
-      await Deno.stdout.write(new TextEncoder().encode(text));
+      const bytes = new TextEncoder().encode(text);
+      for (let o = 0; o < bytes.length;) o += await Deno.stdout.write(bytes.subarray(o));
     }
     return 0;
   } catch (error) {

@@ -16,7 +16,7 @@ const F32_LIMIT = 16777216;
 
 /** A ground-truth file and the prediction file with the same name. */
 export interface FilePair {
-  /** The shared name (file name without its extension). */
+  /** The shared name (path without its extension). */
   name: string;
   /** Path of the ground-truth file. */
   truePath: string;
@@ -35,15 +35,16 @@ export interface Pairing {
 }
 
 function stem(path: string): string {
-  const base = path.slice(path.lastIndexOf("/") + 1);
-  const dot = base.lastIndexOf(".");
-  return dot > 0 ? base.slice(0, dot) : base;
+  const slash = path.lastIndexOf("/");
+  const dot = path.lastIndexOf(".");
+  return dot > slash + 1 ? path.slice(0, dot) : path;
 }
 
 /**
- * Pairs ground-truth and prediction files by file name without extension, so `a.png` pairs
- * with `a.png` or `a.npy`. Two files with the same name in one folder (`a.png` and `a.npy`)
- * are an error, because the pairing would be a guess.
+ * Pairs ground-truth and prediction files by path without extension, so `a.png` pairs with
+ * `a.png` or `a.npy`, and `city/a.png` with `city/a.npy` (pass paths relative to each side's
+ * folder). Two files with the same name in one folder (`a.png` and `a.npy`) are an error,
+ * because the pairing would be a guess.
  *
  * @param trueFiles paths of the ground-truth files
  * @param predFiles paths of the prediction files
@@ -54,13 +55,13 @@ function stem(path: string): string {
  * ```ts
  * import assert from "node:assert/strict";
  * import { pairByName } from "./audit.ts";
- * const p = pairByName(["gt/a.png", "gt/b.png", "gt/c.png"], ["pr/b.npy", "pr/a.png", "pr/d.png"]);
+ * const p = pairByName(["a.png", "x/b.png", "c.png"], ["x/b.npy", "a.png", "d.png"]);
  * assert.deepEqual(p.pairs.map((x) => [x.truePath, x.predPath]), [
- *   ["gt/a.png", "pr/a.png"],
- *   ["gt/b.png", "pr/b.npy"],
+ *   ["a.png", "a.png"],
+ *   ["x/b.png", "x/b.npy"],
  * ]);
- * assert.deepEqual(p.unpairedTrue, ["gt/c.png"]);
- * assert.deepEqual(p.unpairedPred, ["pr/d.png"]);
+ * assert.deepEqual(p.unpairedTrue, ["c.png"]);
+ * assert.deepEqual(p.unpairedPred, ["d.png"]);
  * ```
  */
 export function pairByName(trueFiles: readonly string[], predFiles: readonly string[]): Pairing {

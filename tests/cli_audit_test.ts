@@ -770,3 +770,55 @@ Deno.test("cli keras --compiled: a float32 cell freezes at 2^24 (Keras 3.7) and 
     assert.equal(one.keras[0].totalCm[0][0], 16777216);
   });
 });
+
+Deno.test("cli compare: subfolders pair by relative path; singleton channel axes are dropped", async () => {
+  await withDir(async (dir) => {
+    const images = makeImages(4, 3, 4, 17);
+    for (const side of ["gt", "pr"]) {
+      await Deno.mkdir(`${dir}/${side}/city_a`, { recursive: true });
+      await Deno.mkdir(`${dir}/${side}/city_b`, { recursive: true });
+    }
+    // same base name in two cities: they must not be confused
+    const where = ["city_a/x", "city_b/x", "city_a/y", "city_b/y"];
+    for (let i = 0; i < 4; i++) {
+      await Deno.writeFile(`${dir}/gt/${where[i]}.npy`, npy("|u1", [3, 4, 1], images[i].yTrue));
+      await Deno.writeFile(`${dir}/pr/${where[i]}.npy`, npy("|u1", [1, 3, 4], images[i].yPred));
+    }
+    const r = await json([
+      "compare",
+      "--true",
+      `${dir}/gt`,
+      "--pred",
+      `${dir}/pr`,
+      "--classes",
+      "5",
+      "--ignore",
+      "255",
+    ]);
+    assert.equal(r.numImages, 4);
+    assert.deepEqual(r.confusionMatrix, refMatrix(images, 5, [255]));
+    // images in sorted path order: city_a/x, city_a/y, city_b/x, city_b/y
+    const ordered = [images[0], images[2], images[1], images[3]];
+    close(r.values["image-first"], refImageFirst(ordered, 5, [255]), "image-first");
+    // (N, H, W, 1) stacks are N images of (H, W)
+    await Deno.writeFile(`${dir}/s.npy`, npy("|u1", [4, 3, 4, 1], images.flatMap((i) => i.yTrue)));
+    await Deno.writeFile(`${dir}/q.npy`, npy("|u1", [4, 1, 3, 4], images.flatMap((i) => i.yPred)));
+    const s = await json([
+      "compare",
+      "--true",
+      `${dir}/s.npy`,
+      "--pred",
+      `${dir}/q.npy`,
+      "--classes",
+      "5",
+      "--ignore",
+      "255",
+    ]);
+    assert.equal(s.numImages, 4);
+    close(s.values["image-first"], refImageFirst(images, 5, [255]), "stack image-first");
+    await Deno.writeFile(`${dir}/r4.npy`, npy("|u1", [1, 2, 2, 2], [0, 0, 0, 0, 0, 0, 0, 0]));
+    const bad = await cli(["compare", "--true", `${dir}/r4.npy`, "--pred", `${dir}/r4.npy`]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /r4\.npy: expected labels of shape.*\(1, 2, 2, 2\).*--axis/);
+  });
+});
