@@ -194,6 +194,36 @@ gpu?.destroy();
 await Deno.remove(dir, { recursive: true });
 
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
+
+/**
+ * How much parallel CPU the machine gives right now: the same pure-CPU spin in 1 worker, then in
+ * 2 workers at once (twice the work); 2.0x = two free cores, 1.0x = one core's worth.
+ */
+async function headroom(): Promise<number> {
+  const src = `self.onmessage = (e) => { let x = 0; for (let i = 0; i < e.data; i++) ` +
+    `x = (x + i * 2654435761) | 0; self.postMessage(x); };`;
+  const url = URL.createObjectURL(new Blob([src], { type: "application/javascript" }));
+  const ws = [new Worker(url, { type: "module" }), new Worker(url, { type: "module" })];
+  const run = (w: Worker, n: number) =>
+    new Promise<void>((resolve) => {
+      w.onmessage = () => resolve();
+      w.postMessage(n);
+    });
+  await Promise.all(ws.map((w) => run(w, 1e7)));
+  const n = 2e8, ratios: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    let t = performance.now();
+    await run(ws[0], n);
+    const one = performance.now() - t;
+    t = performance.now();
+    await Promise.all(ws.map((w) => run(w, n)));
+    ratios.push((2 * one) / (performance.now() - t));
+  }
+  ws.forEach((w) => w.terminate());
+  URL.revokeObjectURL(url);
+  return median(ratios);
+}
+const spare = await headroom();
 const mpx = (r: Row) => r.pixels / median(r.times) / 1e3;
 const base = mpx(rows[0]);
 const lines = [
@@ -206,3 +236,15 @@ const lines = [
   ),
 ];
 console.log(lines.join("\n"));
+const w1 = rows.find((r) => r.name === "workers (1)");
+const wN = rows.find((r) => r.name === `workers (${WORKERS})`);
+if (w1 && wN) {
+  console.log(
+    `workers (${WORKERS}) / workers (1): ${
+      (mpx(wN) / mpx(w1)).toFixed(2)
+    }x; CPU parallel headroom ` +
+      `measured right after (pure spin, 2 workers vs 1): ${spare.toFixed(2)}x; load average ${
+        Deno.loadavg().map((x) => x.toFixed(1)).join(" ")
+      }`,
+  );
+}

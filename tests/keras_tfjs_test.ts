@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { kerasFloat32Result, KerasTfjsIoU } from "../lib/keras_tfjs.ts";
 import { tfjsBackendWorks } from "../lib/backend_tfjs.ts";
+import { IoU } from "../lib/keras_iou_metrics.ts";
+import fc from "fast-check";
 
 interface Rec {
   totalCm: number[];
@@ -137,4 +139,129 @@ Deno.test("kerasFloat32Result matches the Keras reference vectors (keras-semanti
   assert.equal(bits(kerasFloat32Result(cm, 2, [0, 1])), "3e73cf3a");
   // IoU(C=2,[0]) same weights -> 0x3eaaaaa8
   assert.equal(bits(kerasFloat32Result(cm, 2, [0])), "3eaaaaa8");
+});
+
+// ---- bit for bit against the plain TypeScript Keras emulation (lib/keras_iou_metrics.ts)
+
+function plainKeras(
+  cfg: { numClasses: number; ignoreClass: number | null; targetClassIds: readonly number[] },
+  version: string,
+) {
+  return new IoU({
+    numClasses: cfg.numClasses,
+    targetClassIds: cfg.targetClassIds,
+    ignoreClass: cfg.ignoreClass,
+    version,
+    backend: "tensorflow",
+  });
+}
+
+/** Runs both emulations batch by batch; asserts the same errors, total_cm and result bits. */
+async function bothAgree(
+  cfg: { numClasses: number; ignoreClass: number | null; targetClassIds: readonly number[] },
+  version: string,
+  batches: { yTrue: ArrayLike<number>; yPred: ArrayLike<number>; sampleWeight?: number[] }[],
+  backend: "cpu" | "wasm",
+) {
+  const plain = plainKeras(cfg, version);
+  const m = await KerasTfjsIoU.create({ ...cfg, version, backend });
+  try {
+    for (const b of batches) {
+      let plainError: unknown = null, tfjsError: unknown = null;
+      try {
+        plain.updateState(Array.from(b.yTrue), Array.from(b.yPred), b.sampleWeight ?? null);
+      } catch (e) {
+        plainError = e;
+      }
+      try {
+        await m.updateState(Float64Array.from(b.yTrue), Float64Array.from(b.yPred), b.sampleWeight);
+      } catch (e) {
+        tfjsError = e;
+      }
+      assert.equal(
+        tfjsError !== null,
+        plainError !== null,
+        `error: tfjs ${tfjsError}, plain ${plainError}`,
+      );
+      assert.deepEqual([...m.totalCm()], plain.totalCm.flat());
+      assert.ok(Object.is(m.result(), plain.result()), `result ${m.result()} vs ${plain.result()}`);
+    }
+  } finally {
+    m.dispose();
+  }
+}
+
+Deno.test("KerasTfjsIoU equals the plain TypeScript emulation of Keras 3.7 on every golden scenario", async () => {
+  for (const sc of fixture.scenarios) {
+    if (sc.batches.some((b) => b.runs !== undefined)) continue; // the large runs are checked above
+    for (const cfg of sc.metrics) {
+      const targets = cfg.targetClassIds ?? Array.from({ length: cfg.numClasses }, (_, k) => k);
+      await bothAgree(
+        { ...cfg, targetClassIds: targets },
+        "3.7.0",
+        sc.batches.map((b) => ({
+          yTrue: b.yTrue!,
+          yPred: b.yPred!,
+          sampleWeight: b.sampleWeight,
+        })),
+        "cpu",
+      );
+    }
+  }
+});
+
+Deno.test("KerasTfjsIoU equals the plain TypeScript emulation on random batches (3.0-3.7, ignore, weights, out of range)", async () => {
+  const weightArb = fc.constantFrom(0, 0.1, 0.3, 1, 2.5, 1e6, 3e7);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 2, max: 7 }).chain((C) =>
+        fc.record({
+          C: fc.constant(C),
+          version: fc.constantFrom("3.0.0", "3.2.1", "3.3.0", "3.7.0"),
+          ignoreClass: fc.constantFrom(null, 0, 255, -1),
+          targets: fc.uniqueArray(fc.integer({ min: 0, max: C - 1 }), {
+            minLength: 1,
+            maxLength: C,
+          }),
+          backend: fc.constantFrom("cpu" as const, "wasm" as const),
+          batches: fc.array(
+            fc.record({
+              n: fc.integer({ min: 0, max: 60 }),
+              // most batches have no odd label at all; the others one or two (error / drop paths)
+              odd: fc.constantFrom(0, 0, 0, 1, 2),
+              seed: fc.integer(),
+            }).chain(({ n, odd, seed }) =>
+              fc.record({
+                yTrue: fc.array(fc.integer({ min: 0, max: C - 1 }), { minLength: n, maxLength: n }),
+                yPred: fc.array(fc.integer({ min: 0, max: C - 1 }), { minLength: n, maxLength: n }),
+                sampleWeight: fc.option(fc.array(weightArb, { minLength: n, maxLength: n }), {
+                  nil: undefined,
+                }),
+              }).map((b) => {
+                // put `odd` odd labels at seeded places: ignore-like and out-of-range values
+                const oddTrue = [255, -1, C, 1.7, 0];
+                const oddPred = [-1, C, 0.5];
+                for (let k = 0; k < odd && n > 0; k++) {
+                  const i = Math.abs(seed + 7919 * k) % n;
+                  if ((seed + k) & 1) b.yTrue[i] = oddTrue[Math.abs(seed + k) % oddTrue.length];
+                  else b.yPred[i] = oddPred[Math.abs(seed + k) % oddPred.length];
+                }
+                return b;
+              })
+            ),
+            { minLength: 1, maxLength: 3 },
+          ),
+        })
+      ),
+      async ({ C, version, ignoreClass, targets, backend, batches }) => {
+        await bothAgree(
+          { numClasses: C, ignoreClass, targetClassIds: targets },
+          version,
+          batches,
+          backend,
+        );
+      },
+    ),
+    { numRuns: 60, endOnFailure: true }, // chained arbitraries shrink very slowly
+  );
 });
