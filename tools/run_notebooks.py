@@ -62,7 +62,7 @@ def main(argv):
     p.add_argument("--grace", type=float, default=0.5,
                    help="seconds to keep reading IOPub after idle (5 s when the cell has no output yet)")
     p.add_argument("--timeout", type=int, default=300, help="per cell, seconds")
-    p.add_argument("--attempts", type=int, default=3,
+    p.add_argument("--attempts", type=int, default=5,
                    help="runs of a notebook whose kernel or protocol failed (cell errors fail at once)")
     args = p.parse_args(argv)
     os.makedirs(args.out_dir, exist_ok=True)
@@ -121,6 +121,7 @@ def main(argv):
             n = sum(1 for c in nb.cells if c.cell_type == "code")
             print(f"ok {name}: {n} code cells, all with output ({elapsed:.1f} s) -> {out}")
         sys.stdout.flush()
+        time.sleep(1)  # let the previous kernel process exit before the next one starts
     if failures:
         print(f"{len(failures)} of {len(args.notebooks)} notebook(s) failed: {', '.join(failures)}")
         return 1
