@@ -364,7 +364,11 @@ export interface HeatmapOptions extends FigureOptions {
   x?: readonly (string | number)[];
   /** Labels of the rows (y), default 0..m-1. */
   y?: readonly (string | number)[];
-  /** Plotly colorscale name or stops (default "Viridis"). */
+  /**
+   * Plotly colorscale name or stops (default "Viridis"). Plotly's named "Blues", "Greens" and
+   * "YlOrRd" run from dark (low) to light (high); give stops such as
+   * `[[0, "#f7fbff"], [1, "#08306b"]]` for light-to-dark.
+   */
   colorscale?: string | [number, string][];
   /** Colour range. */
   zmin?: number;
