@@ -10,6 +10,7 @@ import { meanDice } from "./dice.ts";
 import { meanIoU, perClassIoU } from "./mean_iou.ts";
 import { SegmentationStats } from "./segmentation_stats.ts";
 import type { ConfusionMatrix } from "./confusion_matrix.ts";
+import { type ProfileValue, runProfiles } from "./profiles.ts";
 
 /** One definition's value, with what it computes and why it differs from the dataset mIoU. */
 export interface DefinitionResult {
@@ -44,6 +45,11 @@ export interface Comparison {
   predictedOnlyClasses: number[];
   /** Every definition, the dataset mIoU first. */
   definitions: DefinitionResult[];
+  /**
+   * What each library profile (torchmetrics, scikit-learn, smp, mmsegmentation, detectron2,
+   * MONAI, Cityscapes; see `runProfiles`) reports on this state.
+   */
+  libraries: ProfileValue[];
 }
 
 /** Options of {@linkcode compare}. */
@@ -221,6 +227,7 @@ export function compare(
     absentClasses: absent,
     predictedOnlyClasses: predictedOnly,
     definitions: out,
+    libraries: runProfiles(stats),
   };
 }
 

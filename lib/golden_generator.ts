@@ -17,8 +17,11 @@ export interface GoldenGeneratorParams {
   readonly batch_shape: readonly number[];
   /** Seeds of the streams: true category, "correct" coin, prediction, weight. */
   readonly sT: number;
+  /** Seed of the "prediction is right" coin stream. */
   readonly sC: number;
+  /** Seed of the wrong-prediction stream. */
   readonly sP: number;
+  /** Seed of the weight stream (only with `weights`). */
   readonly sW?: number;
   /** Relative frequencies of the true categories (one more than K with a void category). */
   readonly wT: readonly number[];
@@ -38,9 +41,13 @@ export interface GoldenGeneratorParams {
 
 /** One regenerated batch: labels as given to Keras (int64 arrays) and optional weights. */
 export interface GoldenBatch {
+  /** True labels, as passed to Keras (int64 arrays). */
   readonly yTrue: Int32Array;
+  /** Predicted labels. */
   readonly yPred: Int32Array;
+  /** Weights per pixel, or null. */
   readonly sampleWeight: Float64Array | null;
+  /** Dimensions; their product is the number of values. */
   readonly shape: readonly number[];
 }
 

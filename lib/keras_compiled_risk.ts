@@ -34,7 +34,9 @@ export interface CompiledRiskPoint {
   compiled: number;
   /** Value of the largest cell in the exact, eager and compiled matrices. */
   exactCell: number;
+  /** Largest cell of the eager Keras matrix. */
   eagerCell: number;
+  /** Largest cell of the compiled Keras matrix. */
   compiledCell: number;
 }
 

@@ -27,6 +27,12 @@ export class KerasError extends Error {
   /** The behaviour mirrored, e.g. `"Keras 3.7.0 on numpy (eager)"`. */
   readonly mirrors: string;
 
+  /**
+   * Builds the error from Keras's exception text and the behaviour mirrored.
+   *
+   * @param kerasError The exception as Keras prints it (`Type: message`).
+   * @param mirrors The version, backend and mode whose behaviour is mirrored.
+   */
   constructor(kerasError: string, mirrors: string) {
     super(`${kerasError} (mirrors ${mirrors}, which raises here)`);
     this.name = "KerasError";

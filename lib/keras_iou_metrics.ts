@@ -65,54 +65,85 @@ export interface KerasEmulationOptions {
 
 /** Options of {@link IoU}. */
 export interface IoUOptions extends KerasEmulationOptions {
+  /** Number of classes C (the matrix is C x C). */
   numClasses: number;
+  /** Classes whose IoU is averaged (Keras `target_class_ids`). */
   targetClassIds: readonly number[];
+  /** Metric name (Keras default: the snake_case class name). */
   name?: string;
   /** Metric dtype as in Keras ("float32", "float64", "int", "int32", "int64"). */
   dtype?: string;
+  /** A true label whose pixels are not counted (Keras `ignore_class`), or null. */
   ignoreClass?: number | null;
+  /** False: y_true holds scores or one-hot vectors, reduced with argmax over `axis`. */
   sparseYTrue?: boolean;
+  /** False: y_pred holds scores, reduced with argmax over `axis`. */
   sparseYPred?: boolean;
+  /** The class axis for argmax (default -1; Keras 3 `result()` fails for axis other than -1 or 0). */
   axis?: number;
 }
 
 /** Options of {@link MeanIoU}. */
 export interface MeanIoUOptions extends KerasEmulationOptions {
+  /** Number of classes C (the matrix is C x C). */
   numClasses: number;
+  /** Metric name (Keras default: the snake_case class name). */
   name?: string;
+  /** Metric dtype as in Keras ("float32", "float64", "int", "int32", "int64"). */
   dtype?: string;
+  /** A true label whose pixels are not counted (Keras `ignore_class`), or null. */
   ignoreClass?: number | null;
+  /** False: y_true holds scores or one-hot vectors, reduced with argmax over `axis`. */
   sparseYTrue?: boolean;
+  /** False: y_pred holds scores, reduced with argmax over `axis`. */
   sparseYPred?: boolean;
+  /** The class axis for argmax (default -1; Keras 3 `result()` fails for axis other than -1 or 0). */
   axis?: number;
 }
 
 /** Options of {@link BinaryIoU}. */
 export interface BinaryIoUOptions extends KerasEmulationOptions {
+  /** Classes whose IoU is averaged (default [0, 1]). */
   targetClassIds?: readonly number[];
+  /** y_pred >= threshold (compared in float32) is class 1 (default 0.5). */
   threshold?: number;
+  /** Metric name (Keras default: the snake_case class name). */
   name?: string;
+  /** Metric dtype as in Keras ("float32", "float64", "int", "int32", "int64"). */
   dtype?: string;
 }
 
 /** Options of {@link OneHotIoU}. */
 export interface OneHotIoUOptions extends KerasEmulationOptions {
+  /** Number of classes C (the matrix is C x C). */
   numClasses: number;
+  /** Classes whose IoU is averaged (Keras `target_class_ids`). */
   targetClassIds: readonly number[];
+  /** Metric name (Keras default: the snake_case class name). */
   name?: string;
+  /** Metric dtype as in Keras ("float32", "float64", "int", "int32", "int64"). */
   dtype?: string;
+  /** A true label whose pixels are not counted (Keras `ignore_class`), or null. */
   ignoreClass?: number | null;
+  /** False: y_pred holds scores, reduced with argmax over `axis`. */
   sparseYPred?: boolean;
+  /** The class axis for argmax (default -1; Keras 3 `result()` fails for axis other than -1 or 0). */
   axis?: number;
 }
 
 /** Options of {@link OneHotMeanIoU}. */
 export interface OneHotMeanIoUOptions extends KerasEmulationOptions {
+  /** Number of classes C (the matrix is C x C). */
   numClasses: number;
+  /** Metric name (Keras default: the snake_case class name). */
   name?: string;
+  /** Metric dtype as in Keras ("float32", "float64", "int", "int32", "int64"). */
   dtype?: string;
+  /** A true label whose pixels are not counted (Keras `ignore_class`), or null. */
   ignoreClass?: number | null;
+  /** False: y_pred holds scores, reduced with argmax over `axis`. */
   sparseYPred?: boolean;
+  /** The class axis for argmax (default -1; Keras 3 `result()` fails for axis other than -1 or 0). */
   axis?: number;
 }
 
@@ -173,16 +204,23 @@ export class IoU {
   readonly compiled: boolean;
   /** NumPy major version (numpy backend only). */
   readonly numpyMajor: number;
+  /** Number of classes C (the matrix is C x C). */
   readonly numClasses: number;
+  /** Classes whose IoU is averaged (Keras `target_class_ids`). */
   readonly targetClassIds: readonly number[];
+  /** Metric name. */
   readonly name: string;
   /** The metric dtype as Keras reports it after resolution (e.g. "int64" on TensorFlow 3.8+). */
   readonly dtype: string;
   /** The dtype of `total_cm`. */
   readonly stateDtype: KerasStateDtype;
+  /** The ignored true label (`ignore_class`), or null. */
   readonly ignoreClass: number | null;
+  /** Whether y_true holds class ids (else argmax over `axis`). */
   readonly sparseYTrue: boolean;
+  /** Whether y_pred holds class ids (else argmax over `axis`). */
   readonly sparseYPred: boolean;
+  /** The class axis for argmax. */
   readonly axis: number;
   /** Warnings Keras issued (e.g. float weights truncated by an int metric dtype), oldest first. */
   readonly warnings: string[] = [];
@@ -199,6 +237,7 @@ export class IoU {
   #trackedWeighted = false;
   #policy: CountingPolicy | undefined;
 
+  /** Builds the metric; throws a `KerasError` where Keras raises (e.g. a target id >= numClasses) and a RangeError for options that are not emulated. */
   constructor(options: IoUOptions) {
     const className = new.target?.name && DEFAULT_NAMES[new.target.name] ? new.target.name : "IoU";
     this.#className = className;
@@ -1002,6 +1041,7 @@ function resolveDtypes(p: KerasProfile, backend: KerasBackend, dtype?: string): 
  * ```
  */
 export class MeanIoU extends IoU {
+  /** Builds the metric; throws a `KerasError` where Keras raises (e.g. a target id >= numClasses) and a RangeError for options that are not emulated. */
   constructor(options: MeanIoUOptions) {
     const n = options?.numClasses;
     super({
@@ -1029,6 +1069,7 @@ export class BinaryIoU extends IoU {
   /** The threshold applied to y_pred. */
   readonly threshold: number;
 
+  /** Builds the metric; throws a `KerasError` where Keras raises (e.g. a target id >= numClasses) and a RangeError for options that are not emulated. */
   constructor(options: BinaryIoUOptions = {}) {
     super({
       ...options,
@@ -1076,6 +1117,7 @@ export class BinaryIoU extends IoU {
  * ```
  */
 export class OneHotIoU extends IoU {
+  /** Builds the metric; throws a `KerasError` where Keras raises (e.g. a target id >= numClasses) and a RangeError for options that are not emulated. */
   constructor(options: OneHotIoUOptions) {
     super({ ...options, sparseYTrue: false, sparseYPred: options?.sparseYPred ?? false });
   }
@@ -1098,6 +1140,7 @@ export class OneHotIoU extends IoU {
  * ```
  */
 export class OneHotMeanIoU extends MeanIoU {
+  /** Builds the metric; throws a `KerasError` where Keras raises (e.g. a target id >= numClasses) and a RangeError for options that are not emulated. */
   constructor(options: OneHotMeanIoUOptions) {
     super({ ...options, sparseYTrue: false, sparseYPred: options?.sparseYPred ?? false });
   }

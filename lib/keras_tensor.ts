@@ -33,8 +33,11 @@ export type KerasTypedArray =
 
 /** An explicit tensor: flat C-order data, a shape, and optionally the NumPy dtype it stands for. */
 export interface KerasTensorLike {
+  /** Flat values in C order. */
   readonly data: ArrayLike<number>;
+  /** Dimensions; their product is the number of values. */
   readonly shape: readonly number[];
+  /** NumPy dtype the values stand for (default: from the typed array, else int64 / float64). */
   readonly dtype?: KerasInputDtype;
 }
 
@@ -46,8 +49,11 @@ export type KerasInput = NestedNumbers | KerasTypedArray | KerasTensorLike;
 
 /** A normalised tensor. */
 export interface KerasTensor {
+  /** Flat values in C order. */
   readonly data: ArrayLike<number>;
+  /** Dimensions; their product is the number of values. */
   readonly shape: readonly number[];
+  /** NumPy dtype the values stand for. */
   readonly dtype: KerasInputDtype;
   /** True for a JS number (a Python scalar): Keras treats it as "weak" and never warns about it. */
   readonly pythonScalar: boolean;

@@ -40,9 +40,13 @@ export type IgnoreMode = "remove" | "multiply" | "where";
 export interface KerasProfile {
   /** Normalised version, `major.minor.patch`. */
   readonly version: string;
+  /** Major version number. */
   readonly major: number;
+  /** Minor version number. */
   readonly minor: number;
+  /** Patch version number. */
   readonly patch: number;
+  /** Which of the four behaviour generations the version belongs to. */
   readonly generation: KerasGeneration;
   /** tf.keras 2 and Keras 3.0-3.2 remove ignored pixels; 3.3-3.14 multiply by a mask; 3.15+ use `where`. */
   readonly ignoreMode: IgnoreMode;

@@ -12,6 +12,11 @@
  * 256-class matrix without ignore labels: 255 then becomes one more class with IoU 0 and its
  * pixels become false positives of what they were predicted as.
  *
+ * Sample weights: scikit-learn sums the weights per label in pixel order (true, predicted and
+ * matched sums), this state per cell. Both are exact, and so agree to the bit, while the sums are
+ * exact in float64 (integer or dyadic weights such as 0.25, 0.5, 2, as in the goldens); with
+ * weights like 0.1 the last bits may differ.
+ *
  * @module
  */
 

@@ -156,7 +156,7 @@ export const PROFILES: readonly Profile[] = [
   {
     name: "smp-macro",
     library: "segmentation-models-pytorch",
-    versions: ">=0.3",
+    versions: "current metrics API",
     description:
       "iou_score(reduction='macro'): dataset IoU, absent classes count zero_division = 1",
     checkedAgainst: HAND,
@@ -166,7 +166,7 @@ export const PROFILES: readonly Profile[] = [
   {
     name: "smp-micro",
     library: "segmentation-models-pytorch",
-    versions: ">=0.3",
+    versions: "current metrics API",
     description: "iou_score(reduction='micro'): pooled over images and classes",
     checkedAgainst: HAND,
     input: "per-image",
@@ -175,7 +175,7 @@ export const PROFILES: readonly Profile[] = [
   {
     name: "smp-micro-imagewise",
     library: "segmentation-models-pytorch",
-    versions: ">=0.3",
+    versions: "current metrics API",
     description: "iou_score(reduction='micro-imagewise'): per-image pooled ratio, mean over images",
     checkedAgainst: HAND,
     input: "per-image",
@@ -185,7 +185,7 @@ export const PROFILES: readonly Profile[] = [
   {
     name: "smp-macro-imagewise",
     library: "segmentation-models-pytorch",
-    versions: ">=0.3",
+    versions: "current metrics API",
     description: "iou_score(reduction='macro-imagewise'): class-first, absent cells count 1",
     checkedAgainst: HAND,
     input: "per-image",
@@ -240,7 +240,7 @@ export const PROFILES: readonly Profile[] = [
   {
     name: "cityscapes",
     library: "cityscapesscripts",
-    versions: "2.x",
+    versions: "current",
     description: "evalPixelLevelSemanticLabeling class IoU Score Average (every class evaluated)",
     checkedAgainst: HAND,
     input: "confusion-matrix",

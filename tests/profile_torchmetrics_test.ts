@@ -10,6 +10,8 @@ import {
   torchmetricsMeanIoU,
   torchmetricsMeanIoUPerClass,
   torchmetricsMeanIoUPerImage,
+  torchmetricsMultilabelJaccardIndex,
+  torchmetricsMultilabelJaccardPerLabel,
 } from "../mod.ts";
 import { near6, TOY_IMAGES, TOY_TABLE, toyStats } from "./peers_toy.ts";
 
@@ -113,4 +115,18 @@ Deno.test("torchmetrics MeanIoU 1.5-1.7: per-batch means, hand-computed", () => 
   assert.ok(Math.abs(v2 - a_bc) < 1e-7, `${v2} vs ${a_bc}`);
   assert.notEqual(v1, v2); // batch-size dependent
   assert.throws(() => torchmetricsMeanIoU(stats, { batches: [2, 2] }), /add up to the 3 images/);
+});
+
+Deno.test("torchmetrics multilabel: absent labels kept in macro with the zero-division value", () => {
+  const l0 = new ConfusionMatrix(2).update([1, 1, 0], [1, 0, 0]); // 1/2
+  const l1 = new ConfusionMatrix(2).update([1, 1, 0], [1, 1, 0]); // 1
+  const l2 = new ConfusionMatrix(2).update([0, 0, 0], [0, 0, 0]); // absent: zero_division
+  assert.equal(torchmetricsMultilabelJaccardIndex([l0, l1, l2]), 0.5); // (1/2 + 1 + 0) / 3
+  const one = torchmetricsMultilabelJaccardIndex([l0, l1, l2], { zeroDivision: 1 });
+  assert.ok(Math.abs(one - 2.5 / 3) < 1e-7); // float32 terms w * j / Σw, summed
+  // micro: (1 + 2) / (2 + 2 + 0).
+  assert.equal(torchmetricsMultilabelJaccardIndex([l0, l1, l2], { average: "micro" }), 0.75);
+  // weighted by support (TP + FN): 2 and 2.
+  assert.equal(torchmetricsMultilabelJaccardIndex([l0, l1, l2], { average: "weighted" }), 0.75);
+  assert.deepEqual(torchmetricsMultilabelJaccardPerLabel([l0, l1, l2]), [0.5, 1, 0]);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfusionMatrix, getProfile, PROFILES, runProfiles } from "../mod.ts";
+import { compare, ConfusionMatrix, getProfile, PROFILES, runProfiles } from "../mod.ts";
 import { near6, TOY_TABLE, toyStats } from "./peers_toy.ts";
 
 Deno.test("registry: unique names, each library's §11 value", () => {
@@ -50,4 +50,14 @@ Deno.test("registry: per-image profiles need SegmentationStats; bad names are na
   const tm = runProfiles(missed).find((r) => r.name === "torchmetrics-jaccard-macro")!;
   assert.ok(Number.isNaN(tm.value));
   assert.match(tm.error!, /out-of-range/);
+});
+
+Deno.test("compare lists every library profile beside the definitions", () => {
+  const result = compare(toyStats());
+  assert.equal(result.libraries.length, PROFILES.length);
+  const d2 = result.libraries.find((r) => r.name === "detectron2-main")!;
+  assert.ok(near6(d2.value, TOY_TABLE.detectron2Main));
+  // From a confusion matrix alone, per-image profiles say why they have no value.
+  const fromCm = compare(toyStats().confusionMatrix);
+  assert.match(fromCm.libraries.find((r) => r.name === "monai-meaniou")!.error!, /per-image/);
 });

@@ -56,3 +56,23 @@ Deno.test("numpy pairwise order: eight accumulators from 8 values", () => {
   // float64 keeps everything.
   assert.equal(numpySum(x), big + 3);
 });
+
+Deno.test("torch orders match real torch 2.13 sums (tests/fixtures/torch_sums.json)", () => {
+  // Recorded with real torch (CPU, AVX2) for the Keras emulation, independently of this module.
+  const fixture = JSON.parse(
+    Deno.readTextFileSync(new URL("./fixtures/torch_sums.json", import.meta.url)),
+  ) as {
+    cpu_capability: string;
+    vectors: { values: number[]; sum: number }[];
+    matrices: { matrix: number[][]; row_sums: number[]; col_sums: number[] }[];
+  };
+  assert.equal(fixture.cpu_capability, "AVX2");
+  for (const v of fixture.vectors) assert.equal(torchSum32(v.values), v.sum);
+  for (const m of fixture.matrices) {
+    const rows = m.matrix.length;
+    const cols = m.matrix[0].length;
+    assert.deepEqual(torchRowSums32(m.matrix.flat(), rows, cols), m.row_sums);
+    assert.deepEqual(torchColumnSums32(m.matrix.flat(), rows, cols), m.col_sums);
+  }
+  assert.ok(fixture.vectors.length > 50 && fixture.matrices.length > 40);
+});

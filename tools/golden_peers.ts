@@ -21,6 +21,8 @@ import {
   torchmetricsMeanIoU,
   torchmetricsMeanIoUPerClass,
   torchmetricsMeanIoUPerImage,
+  torchmetricsMultilabelJaccardIndex,
+  torchmetricsMultilabelJaccardPerLabel,
   type TorchmetricsZeroDivision,
 } from "../lib/profile_torchmetrics.ts";
 import {
@@ -57,6 +59,9 @@ interface Inputs {
   runs?: [number, number, number][][];
   generator?: Generator;
   confmat?: number[][];
+  num_labels?: number;
+  /** Multilabel task: per image, one flat mask per label. */
+  multilabel_images?: { true: number[][]; pred: number[][] }[];
 }
 
 type Image = [Int32Array, Int32Array];
@@ -298,6 +303,34 @@ function torchmetricsCase(
         }
         return torchmetricsBinaryJaccardIndex(cm, { zeroDivision: zd });
       };
+    case "MultilabelJaccardIndex":
+      return () => {
+        const L = sc.inputs.num_labels!;
+        const labels = Array.from(
+          { length: L },
+          () => new ConfusionMatrix(2, ignore === null ? {} : { ignoreIndex: ignore }),
+        );
+        for (const im of sc.inputs.multilabel_images!) { // one update() per image
+          for (const v of im.true.flat()) {
+            if (v !== 0 && v !== 1 && v !== ignore) {
+              throw new RangeError(`Detected the following values in \`target\`: ${v}`);
+            }
+          }
+          for (const v of im.pred.flat()) {
+            if (v !== 0 && v !== 1) {
+              throw new RangeError(`Detected the following values in \`preds\`: ${v}`);
+            }
+          }
+          for (let l = 0; l < L; l++) labels[l].update(im.true[l], im.pred[l]);
+        }
+        return average === "none" || average === null
+          ? torchmetricsMultilabelJaccardPerLabel(labels, { zeroDivision: zd })
+          : torchmetricsMultilabelJaccardIndex(labels, {
+            average: average as "macro" | "micro" | "weighted",
+            zeroDivision: zd,
+            vectorWidth,
+          });
+      };
     case "MeanIoU":
     case "mean_iou":
       return () => {
@@ -424,7 +457,7 @@ export function replayPeerGolden(file: unknown): PeerReplay {
   for (const sc of f.scenarios) {
     let imgs: Image[] | null = null;
     try {
-      imgs = sc.inputs.confmat ? null : images(sc.inputs);
+      imgs = sc.inputs.confmat || sc.inputs.multilabel_images ? null : images(sc.inputs);
     } catch (e) {
       out.failed += sc.cases?.length ?? 1;
       out.lines.push(`FAIL ${lib} ${sc.name}: inputs not readable (${(e as Error).message})`);

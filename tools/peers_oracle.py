@@ -265,7 +265,11 @@ def pixel_inputs(sc):
 def torchmetrics_scenarios():
     import torch
     import torchmetrics
-    from torchmetrics.classification import BinaryJaccardIndex, MulticlassJaccardIndex
+    from torchmetrics.classification import (
+        BinaryJaccardIndex,
+        MulticlassJaccardIndex,
+        MultilabelJaccardIndex,
+    )
     from torchmetrics.functional.classification.jaccard import _jaccard_index_reduce
     from torchmetrics.functional.segmentation import mean_iou as functional_mean_iou
     from torchmetrics.segmentation import MeanIoU
@@ -431,6 +435,39 @@ def torchmetrics_scenarios():
         scenarios.append({"name": f"state_confmat_{k}_c{c}",
                           "description": "exact int64 confmat → library reduction (state-level)",
                           "inputs": {"num_classes": c, "confmat": cm}, "cases": cases})
+
+    # multilabel task: (N, L, P) binary masks, -1 = ignore in target; label 3 never positive
+    rng = np.random.default_rng(8)
+    L, P = 5, 12
+    ml_t = (rng.random((3, L, P)) < 0.4).astype(np.int64)
+    ml_p = (rng.random((3, L, P)) < 0.45).astype(np.int64)
+    ml_t[:, 3] = 0
+    ml_p[:, 3] = 0
+    ml_p[:, 4] = np.where(rng.random((3, P)) < 0.5, ml_t[:, 4], 1 - ml_t[:, 4])
+    ml_t[0, 1, :3] = -1
+    ml_t[2, 0, 5:7] = -1
+    clean_t = np.where(ml_t < 0, 0, ml_t)
+    for name, tgt, ignores in (("multilabel_task", ml_t, (None, -1)),
+                               ("multilabel_task_ignore_1", clean_t, (None, 1))):
+        ml = {"num_labels": L, "multilabel_images": [
+            {"true": tgt[i].tolist(), "pred": ml_p[i].tolist()} for i in range(3)]}
+        cases = []
+        for ig in ignores:
+            for avg in averages:
+                for zd in (0.0, 1.0):
+                    def fn(avg=avg, zd=zd, ig=ig, tgt=tgt):
+                        m = MultilabelJaccardIndex(num_labels=L, average=avg, ignore_index=ig,
+                                                   zero_division=zd)
+                        for i in range(3):
+                            m.update(torch.from_numpy(ml_p[i])[None], torch.from_numpy(tgt[i])[None])
+                        return m.compute()
+                    case = {"metric": "MultilabelJaccardIndex",
+                            "options": {"num_labels": L, "average": avg, "ignore_index": ig,
+                                        "zero_division": zd}}
+                    case.update(run_case(fn))
+                    cases.append(case)
+        scenarios.append({"name": name, "description": "task='multilabel', (N, L, P) per image",
+                          "inputs": ml, "cases": cases})
 
     # binary task
     bin_sc = {"num_classes": 2, "images": [
