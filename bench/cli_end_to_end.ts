@@ -8,6 +8,9 @@
  *
  * - "cli in-process": `main(["compare", ...])` imported and awaited: reading, pairing, decoding,
  *   counting, all definitions, JSON output to a file; no Deno start-up.
+ * - "cli + --keras": the same with four Keras emulations (3.7 and 3.15, eager and compiled),
+ *   fed the batches' exact counts.
+ * - "reading + decoding only": the file reads and .npy decoding alone, for scale.
  * - "cli subprocess": `deno run cli.ts compare ...`, start-up included.
  *
  * Run: deno run -A bench/cli_end_to_end.ts [--images 128] [--size 512] [--rounds 3]
@@ -15,7 +18,7 @@
 
 import { parseArgs } from "node:util";
 import { main } from "../cli.ts";
-import { encodeNpy } from "../lib/io_npy.ts";
+import { decodeNpy, encodeNpy } from "../lib/io_npy.ts";
 import { ConfusionMatrix } from "../lib/confusion_matrix.ts";
 import { SegmentationStats } from "../lib/segmentation_stats.ts";
 
@@ -69,24 +72,44 @@ const args = [
   "--quiet",
 ];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const kernel: number[] = [], raw: number[] = [], inproc: number[] = [], sub: number[] = [];
+const times: Record<string, number[]> = {
+  kernel: [],
+  raw: [],
+  read: [],
+  inproc: [],
+  keras: [],
+  sub: [],
+};
+const names = [...Deno.readDirSync(`${dir}/gt`)].map((e) => e.name).sort();
 let rawStats: SegmentationStats | undefined;
 for (let round = 0; round < ROUNDS; round++) {
   let t0 = performance.now();
   const cm = new ConfusionMatrix(C);
   for (let i = 0; i < N; i++) cm.update(trues[i], preds[i]);
-  kernel.push((performance.now() - t0) / 1000);
+  times.kernel.push((performance.now() - t0) / 1000);
 
   t0 = performance.now();
   const stats = new SegmentationStats(C);
   for (let i = 0; i < N; i++) stats.addImage(trues[i], preds[i]);
-  raw.push((performance.now() - t0) / 1000);
+  times.raw.push((performance.now() - t0) / 1000);
   rawStats = stats;
 
+  t0 = performance.now(); // reading and decoding alone, as the CLI does it
+  for (const name of names) {
+    decodeNpy(Deno.readFileSync(`${dir}/gt/${name}`), name, { share: true });
+    decodeNpy(Deno.readFileSync(`${dir}/pred/${name}`), name, { share: true });
+  }
+  times.read.push((performance.now() - t0) / 1000);
+
   t0 = performance.now();
-  const code = await main(args);
-  inproc.push((performance.now() - t0) / 1000);
-  if (code !== 0) throw new Error(`cli exit code ${code}`);
+  if ((await main(args)) !== 0) throw new Error("cli failed");
+  times.inproc.push((performance.now() - t0) / 1000);
+
+  t0 = performance.now();
+  if ((await main([...args, "--keras", "3.7,3.15", "--compiled"])) !== 0) {
+    throw new Error("cli --keras failed");
+  }
+  times.keras.push((performance.now() - t0) / 1000);
 
   t0 = performance.now();
   const out = await new Deno.Command(Deno.execPath(), {
@@ -98,7 +121,7 @@ for (let round = 0; round < ROUNDS; round++) {
       ...args,
     ],
   }).output();
-  sub.push((performance.now() - t0) / 1000);
+  times.sub.push((performance.now() - t0) / 1000);
   if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
 }
 const result = JSON.parse(await Deno.readTextFile(`${dir}/out.json`));
@@ -107,24 +130,25 @@ const same = JSON.stringify(result.confusionMatrix) ===
 await Deno.remove(dir, { recursive: true });
 
 const mpx = (t: number) => (N * px) / t / 1e6;
-const k = median(kernel), r = median(raw), a = median(inproc), b = median(sub);
+const r = median(times.raw);
 console.log(
-  `${N} images of ${S}x${S} uint8 (${
-    (N * px / 1e6).toFixed(1)
-  } Mpx), C = ${C}, ${ROUNDS} rounds (medians)`,
+  `${N} images of ${S}x${S} uint8 (${(N * px / 1e6).toFixed(1)} Mpx), C = ${C}, ` +
+    `${ROUNDS} rounds (medians)`,
 );
-console.log(`kernel: one matrix        ${k.toFixed(3)} s  ${mpx(k).toFixed(0)} Mpx/s`);
-console.log(
-  `raw counting (in memory)  ${r.toFixed(3)} s  ${mpx(r).toFixed(0)} Mpx/s  (per-image stats)`,
-);
-console.log(
-  `cli in-process            ${a.toFixed(3)} s  ${mpx(a).toFixed(0)} Mpx/s  (${
-    (r / a).toFixed(2)
-  }x raw)`,
-);
-console.log(
-  `cli subprocess            ${b.toFixed(3)} s  ${mpx(b).toFixed(0)} Mpx/s  (${
-    (r / b).toFixed(2)
-  }x raw)`,
-);
+const rows: [string, string, string][] = [
+  ["kernel", "kernel: one matrix, in memory", ""],
+  ["raw", "raw counting, in memory", "(per-image stats)"],
+  ["read", "reading + decoding only", "(no counting)"],
+  ["inproc", "cli in process", ""],
+  ["keras", "cli + --keras 3.7,3.15 --compiled", ""],
+  ["sub", "cli subprocess", "(start-up included)"],
+];
+for (const [key, label, note] of rows) {
+  const t = median(times[key]);
+  console.log(
+    `${label.padEnd(36)} ${t.toFixed(3)} s  ${mpx(t).toFixed(0).padStart(5)} Mpx/s  ${
+      (r / t).toFixed(2)
+    }x raw ${note}`,
+  );
+}
 console.log(`cli matrix equals the raw matrix: ${same}`);

@@ -158,6 +158,30 @@ export class KerasAudit {
   }
 
   /**
+   * Adds one whole batch given as its exact pair counts (row-major C x C, unit weights, every
+   * pixel in range, ignored pixels left out): with unit weights every Keras variant is a
+   * function of these counts (`MeanIoU.updateStateFromCounts`), so this equals feeding the
+   * pixels, without counting them again. Do not mix with a batch half-filled by `addImage`.
+   *
+   * @param counts the batch's exact confusion matrix
+   */
+  addBatchCounts(counts: ArrayLike<number>): void {
+    if (this.#pending[0].length > 0) {
+      throw new RangeError("Expected no pending images when adding a batch by its counts");
+    }
+    this.#batches++;
+    this.#metrics.forEach((m, k) => {
+      if (this.#errors[k] !== null) return;
+      try {
+        m.updateStateFromCounts(counts);
+      } catch (e) {
+        if (!(e instanceof KerasError)) throw e;
+        this.#errors[k] = `${e.kerasError} (in batch ${this.#batches})`;
+      }
+    });
+  }
+
+  /**
    * Flushes the last (partial) batch and reports every emulation against the exact matrix.
    *
    * @param exact the exact confusion matrix of the same images and ignore label

@@ -21,6 +21,8 @@
  * @module
  */
 
+import { compiledRisk } from "./keras_compiled_risk.ts";
+
 /** 2^24: the last integer from which float32 can still count up by one. */
 export const FLOAT32_EXACT_LIMIT = 16777216;
 /** 2^31 - 1: the largest int32 count. */
@@ -119,6 +121,13 @@ export interface RiskReport {
   eagerWorstCase: number;
   /** |compiled - exact| bound for the dominant cell: max(0, its total - 2^24). */
   compiledWorstCase: number;
+  /**
+   * Mean IoU after the last batch under the model, as exact float64, eager Keras 3.7 and
+   * compiled Keras 3.7 report it (every batch full; the wrong predictions of a class spread
+   * evenly over the other classes). With `accuracy` 1 every IoU is 1 whatever the counts, so
+   * pass the model's real accuracy to see the effect on the metric.
+   */
+  meanIoU: { exact: number; eager: number; compiled: number };
 }
 
 function checkInt(name: string, v: number, min: number): void {
@@ -263,6 +272,17 @@ export function float32Risk(input: RiskInput): RiskReport {
       Math.max(0, dominant - fullBatches * pixelsPerBatch - FLOAT32_EXACT_LIMIT)
     : 0;
   const worst = saturation + numBatches * halfUlp(dominant);
+  // the model's full-batch confusion matrix, through the Keras 3.7 emulation
+  const C = numClasses;
+  const batchCounts = Array.from({ length: C }, () => new Array<number>(C).fill(0));
+  for (let c = 0; c < freqs.length; c++) {
+    const n = freqs[c] * pixelsPerBatch;
+    batchCounts[c][c] = Math.round(n * accuracy);
+    for (let j = 0; j < C; j++) {
+      if (j !== c) batchCounts[c][j] = Math.round((n * (1 - accuracy)) / (C - 1));
+    }
+  }
+  const sim = compiledRisk(batchCounts, numBatches, { version: "3.7.0", every: numBatches });
   return {
     numBatches,
     pixelsPerBatch,
@@ -281,5 +301,6 @@ export function float32Risk(input: RiskInput): RiskReport {
     compiledError,
     eagerWorstCase: worst,
     compiledWorstCase: Math.max(0, dominant - FLOAT32_EXACT_LIMIT),
+    meanIoU: { exact: sim.final.exact, eager: sim.final.eager, compiled: sim.final.compiled },
   };
 }

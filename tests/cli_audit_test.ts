@@ -815,10 +815,57 @@ Deno.test("cli compare: subfolders pair by relative path; singleton channel axes
       "255",
     ]);
     assert.equal(s.numImages, 4);
+    const streamed = await json(
+      [
+        "compare",
+        "--true",
+        `${dir}/s.npy`,
+        "--pred",
+        `${dir}/q.npy`,
+        "--classes",
+        "5",
+        "--ignore",
+        "255",
+      ],
+      { SEGMETRICS_WHOLE_FILE_LIMIT: "0" },
+    );
+    assert.deepEqual(streamed.values, s.values);
     close(s.values["image-first"], refImageFirst(images, 5, [255]), "stack image-first");
     await Deno.writeFile(`${dir}/r4.npy`, npy("|u1", [1, 2, 2, 2], [0, 0, 0, 0, 0, 0, 0, 0]));
     const bad = await cli(["compare", "--true", `${dir}/r4.npy`, "--pred", `${dir}/r4.npy`]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /r4\.npy: expected labels of shape.*\(1, 2, 2, 2\).*--axis/);
+  });
+});
+
+Deno.test("cli keras: batch counts (default) and pixels (--out-of-range drop) give the same Keras", async () => {
+  await withDir(async (dir) => {
+    const images = makeImages(7, 5, 6, 33);
+    await Deno.writeFile(`${dir}/t.npy`, npy("|u1", [7, 5, 6], images.flatMap((i) => i.yTrue)));
+    await Deno.writeFile(`${dir}/p.npy`, npy("|u1", [7, 5, 6], images.flatMap((i) => i.yPred)));
+    const base = [
+      "keras",
+      "--true",
+      `${dir}/t.npy`,
+      "--pred",
+      `${dir}/p.npy`,
+      "--classes",
+      "5",
+      "--ignore",
+      "255",
+      "--keras",
+      "2.15,3.7,3.8,3.15",
+      "--compiled",
+      "--batch-size",
+      "3",
+    ];
+    const a = await json(base);
+    const b = await json([...base, "--out-of-range", "drop"]);
+    assert.equal(a.keras.length, 8);
+    for (let k = 0; k < 8; k++) {
+      assert.equal(a.keras[k].value, b.keras[k].value, a.keras[k].name);
+      assert.deepEqual(a.keras[k].totalCm, b.keras[k].totalCm, a.keras[k].name);
+      assert.equal(a.keras[k].batches, 3);
+    }
   });
 });

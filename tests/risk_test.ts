@@ -137,3 +137,33 @@ Deno.test("risk: predictions equal the Keras 3.7 emulation (eager and compiled) 
   assert.equal(compiled.totalCm[0][0], 16777216);
   assert.equal(compiled.totalCm[1][1], r.cells[1].compiled);
 });
+
+Deno.test("risk: the model's mean IoU (exact by hand) and its compiled damage", () => {
+  // 2 classes, 80/20, accuracy 0.9, 100 images of 256x256 at batch 16 (7 batches, last full)
+  const r = float32Risk({
+    numImages: 112,
+    imagePixels: 65536,
+    batchSize: 16,
+    numClasses: 2,
+    classFrequencies: [0.8, 0.2],
+    accuracy: 0.9,
+  });
+  // per batch: 1048576 pixels; class 0: 838861 -> 754975 right, 83886 wrong;
+  // class 1: 209715 -> 188744 right, 20972 wrong (rounded); 7 batches
+  const b = 7, tp0 = 754975 * b, e0 = 83886 * b, tp1 = 188744 * b, e1 = 20972 * b;
+  const iou0 = tp0 / (tp0 + e0 + e1), iou1 = tp1 / (tp1 + e1 + e0);
+  assert.ok(Math.abs(r.meanIoU.exact - (iou0 + iou1) / 2) < 1e-12);
+  assert.equal(r.compiledLoses, false); // 7 * 754975 < 2^24: nothing freezes
+  assert.ok(Math.abs(r.meanIoU.compiled - r.meanIoU.exact) < 1e-6);
+  // 4x the images: cell (0, 0) passes 2^24 and freezes in batch ceil(2^24 / 754975) = 23
+  const big = float32Risk({
+    numImages: 448,
+    imagePixels: 65536,
+    batchSize: 16,
+    numClasses: 2,
+    classFrequencies: [0.8, 0.2],
+    accuracy: 0.9,
+  });
+  assert.equal(big.compiledFreezeBatch, 23);
+  assert.ok(big.meanIoU.compiled < big.meanIoU.exact - 0.01);
+});
