@@ -21,7 +21,8 @@
  */
 import { foldByteHistogram, type IntegerLabels, type PairCoding } from "./pair_table.ts";
 
-type Tf = typeof import("@tensorflow/tfjs");
+/** The `@tensorflow/tfjs` namespace, as {@link loadTfjs} returns it. */
+export type Tf = typeof import("@tensorflow/tfjs");
 type Tensor1D = import("@tensorflow/tfjs").Tensor1D;
 
 /** A tfjs backend name. */

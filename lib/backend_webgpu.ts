@@ -11,10 +11,6 @@
  */
 import type { IntegerLabels, PairCoding } from "./pair_table.ts";
 
-// Minimal WebGPU typings used here (Deno ships them, but keeping the module self-describing
-// avoids depending on a particular lib setting).
-type GPUDeviceLike = GPUDevice;
-
 /** Largest number of pixels counted by one dispatch (so that `u32` counts cannot overflow). */
 export const WEBGPU_MAX_CHUNK: number = 2 ** 30;
 
@@ -54,7 +50,21 @@ function labelKind(a: IntegerLabels): "u8" | "u16" | "i32" {
   return a instanceof Uint8Array ? "u8" : a instanceof Uint16Array ? "u16" : "i32";
 }
 
-/** WGSL source of the counting kernel for one coding and one pair of label kinds. */
+/**
+ * WGSL source of the counting kernel for one coding and one pair of label kinds. The table lives
+ * in workgroup memory when it fits in `maxWorkgroupStorageBytes`, otherwise every thread adds
+ * straight into the global table.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { webGpuShader } from "./backend_webgpu.ts";
+ * import { pairCoding } from "./pair_table.ts";
+ * const wgsl = webGpuShader(pairCoding(21, [255])!, "u8", "u8");
+ * assert.ok(wgsl.includes("var<workgroup> hist: array<atomic<u32>, 506>"));
+ * assert.ok(wgsl.includes("v == 255i")); // the ignore label
+ * ```
+ */
 export function webGpuShader(
   coding: PairCoding,
   trueKind: "u8" | "u16" | "i32",
@@ -63,7 +73,9 @@ export function webGpuShader(
 ): string {
   const C = coding.numClasses, W = coding.width, K = coding.height * coding.width;
   const local = K * 4 <= maxWorkgroupStorageBytes;
-  const ig = coding.ignore.map((v) => `v == ${v}i`).join(" || ");
+  // -2^31 has no WGSL i32 literal: spell every ignore value as the bits of a u32 literal
+  const ig = coding.ignore.map((v) => v < 0 ? `v == bitcast<i32>(${v >>> 0}u)` : `v == ${v}i`)
+    .join(" || ");
   // Reads element i of a label array of the given kind as i32.
   const reader = (name: string, kind: "u8" | "u16" | "i32") =>
     kind === "u8"
@@ -155,13 +167,13 @@ export class WebGpuCounter {
   readonly info: WebGpuAdapterInfo;
   /** Pixels per dispatch (<= {@link WEBGPU_MAX_CHUNK}, limited by the storage binding size). */
   readonly chunkPixels: number;
-  #device: GPUDeviceLike;
+  #device: GPUDevice;
   #pipelines = new Map<string, GPUComputePipeline>();
   #buffers: { t: GPUBuffer; p: GPUBuffer; table: GPUBuffer; read: GPUBuffer; params: GPUBuffer }[] =
     [];
   #maxLocal: number;
 
-  private constructor(device: GPUDeviceLike, info: WebGpuAdapterInfo, chunkPixels: number) {
+  private constructor(device: GPUDevice, info: WebGpuAdapterInfo, chunkPixels: number) {
     this.#device = device;
     this.info = info;
     this.chunkPixels = chunkPixels;
@@ -206,10 +218,11 @@ export class WebGpuCounter {
     return new WebGpuCounter(device, info, chunk);
   }
 
-  #pipeline(coding: PairCoding, tk: "u8" | "u16" | "i32", pk: "u8" | "u16" | "i32") {
+  async #pipeline(coding: PairCoding, tk: "u8" | "u16" | "i32", pk: "u8" | "u16" | "i32") {
     const key = `${coding.numClasses}|${coding.ignore.join(",")}|${tk}|${pk}`;
     let pipe = this.#pipelines.get(key);
     if (pipe === undefined) {
+      this.#device.pushErrorScope("validation");
       const module = this.#device.createShaderModule({
         code: webGpuShader(coding, tk, pk, this.#maxLocal),
       });
@@ -217,6 +230,10 @@ export class WebGpuCounter {
         layout: "auto",
         compute: { module, entryPoint: "main" },
       });
+      const error = await this.#device.popErrorScope();
+      if (error !== null) {
+        throw new Error(`The WebGPU counting shader failed to build: ${error.message}`);
+      }
       this.#pipelines.set(key, pipe);
     }
     return pipe;
@@ -265,16 +282,24 @@ export class WebGpuCounter {
     }
     const d = this.#device;
     const tk = labelKind(yTrue), pk = labelKind(yPred);
-    const pipe = this.#pipeline(coding, tk, pk);
+    const pipe = await this.#pipeline(coding, tk, pk);
     const K = coding.height * coding.width;
     const tableBytes = Math.ceil(K / 4) * 16;
     const sum = new Float64Array(K);
     const n = yTrue.length;
-    const inFlight: Promise<void>[] = [];
+    // in-flight chunks resolve to an error message or null (never reject while another waits)
+    const inFlight: Promise<string | null>[] = [];
+    const failed = (e: unknown) => String(e);
     let slot = 0;
     for (let start = 0; start < n || (n === 0 && start === 0); start += this.chunkPixels) {
       const end = Math.min(n, start + this.chunkPixels);
-      if (inFlight[slot] !== undefined) await inFlight[slot];
+      if (inFlight[slot] !== undefined) {
+        const error = await inFlight[slot];
+        if (error !== null) {
+          await Promise.all(inFlight);
+          throw new Error(error);
+        }
+      }
       const b = this.#buffersFor(slot, tableBytes);
       writeLabels(d, b.t, yTrue, start, end);
       writeLabels(d, b.p, yPred, start, end);
@@ -309,16 +334,14 @@ export class WebGpuCounter {
           total += counts[k];
         }
         b.read.unmap();
-        if (total !== chunkPixels) {
-          throw new Error(
-            `WebGPU kernel returned ${total} counts for a chunk of ${chunkPixels} pixels; refusing a wrong result`,
-          );
-        }
-      });
+        return total === chunkPixels
+          ? null
+          : `WebGPU kernel returned ${total} counts for a chunk of ${chunkPixels} pixels; refusing a wrong result`;
+      }).catch(failed);
       slot = 1 - slot;
       if (n === 0) break;
     }
-    await Promise.all(inFlight.filter((x) => x !== undefined));
+    for (const error of await Promise.all(inFlight)) if (error !== null) throw new Error(error);
     return sum;
   }
 
@@ -334,7 +357,7 @@ export class WebGpuCounter {
 
 /** Uploads labels[start..end) to `buffer` as whole 32-bit words (the tail word zero-padded). */
 function writeLabels(
-  d: GPUDeviceLike,
+  d: GPUDevice,
   buffer: GPUBuffer,
   labels: IntegerLabels,
   start: number,

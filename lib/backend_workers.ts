@@ -69,6 +69,14 @@ export class WorkerPool {
         this.#pending.delete(e.data.id);
         resolve?.(e.data);
       };
+      // a worker that dies (e.g. its module fails to load) fails every pending job, never hangs
+      w.onerror = (e: ErrorEvent) => {
+        e.preventDefault();
+        for (const [id, resolve] of this.#pending) {
+          resolve({ id, table: null, error: e.message });
+        }
+        this.#pending.clear();
+      };
       this.#workers.push(w);
     }
   }

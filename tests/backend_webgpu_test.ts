@@ -70,6 +70,18 @@ Deno.test({
 });
 
 Deno.test({
+  name: "WebGpuCounter: negative ignore labels down to -2^31",
+  ignore: gpu === null,
+  fn: async () => {
+    const ignore = [-(2 ** 31), -1];
+    const yt = new Int32Array([-(2 ** 31), -1, 0, 1, 2 ** 31 - 1, -(2 ** 31) + 1]);
+    const yp = new Int32Array([0, 1, 1, -(2 ** 31), 0, 1]);
+    const coding = pairCoding(2, ignore)!;
+    assert.deepEqual([...await gpu!.countPairs(yt, yp, coding)], reference(yt, yp, 2, ignore));
+  },
+});
+
+Deno.test({
   name: "WebGpuCounter: empty input and chunkPixels checks",
   ignore: gpu === null,
   fn: async () => {

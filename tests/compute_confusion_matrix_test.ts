@@ -143,7 +143,9 @@ Deno.test("computeConfusionMatrix(workers) spawns and closes its own pool when n
 // A cell above 2^24 (float32 counting would stop at 16777216): 2^24 + 5 identical pairs,
 // built cheaply as one constant array used for both yTrue and yPred.
 const big = new Uint8Array(2 ** 24 + 5); // all class 0
-for (const backend of ["plain", "workers", "tfjs-cpu", "tfjs-wasm", "webgpu"] as const) {
+for (
+  const backend of ["plain", "workers", "tfjs-cpu", "tfjs-wasm", "tfjs-webgpu", "webgpu"] as const
+) {
   if (!available.includes(backend)) continue;
   Deno.test(`computeConfusionMatrix(${backend}) counts a cell of 2^24 + 5 exactly`, async () => {
     const cm = await computeConfusionMatrix(big, big, { numClasses: 2, backend, workers: 2 });

@@ -265,3 +265,28 @@ Deno.test("KerasTfjsIoU equals the plain TypeScript emulation on random batches 
     { numRuns: 60, endOnFailure: true }, // chained arbitraries shrink very slowly
   );
 });
+
+Deno.test("KerasTfjsIoU(cpu) reproduces Keras 3.7.0's float32 drift over 300 batches of 512x512 (S4)", async () => {
+  const { generateGoldenBatch } = await import("../lib/golden_generator.ts");
+  const drift = (fixture as unknown as {
+    drift: {
+      generator: Parameters<typeof generateGoldenBatch>[0];
+      metrics: { numClasses: number }[];
+      steps: Record<string, Rec[]>;
+      exact_final_cm: number[];
+    };
+  }).drift;
+  const m = await KerasTfjsIoU.create({ numClasses: drift.metrics[0].numClasses });
+  try {
+    for (let b = 0; b < drift.generator.batches; b++) {
+      const { yTrue, yPred } = generateGoldenBatch(drift.generator, b);
+      await m.updateState(yTrue, yPred);
+      const rec = drift.steps[String(b + 1)]?.[0];
+      if (rec) check(m, rec, `S4 after batch ${b + 1}`);
+    }
+    // the float32 total ends 14 counts below the exact cell [0][0] (keras-semantics / golden README)
+    assert.equal(drift.exact_final_cm[0] - m.totalCm()[0], 14);
+  } finally {
+    m.dispose();
+  }
+});
