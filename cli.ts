@@ -93,9 +93,9 @@ Example:
        deno task cli compare --cm SAVED.npy|SAVED.json [--format F]
 
 Every definition of mean IoU side by side on the exact counts, with one line each on why it
-differs from the dataset mIoU. Images are read and counted one at a time. With --keras, the
-values the emulated Keras versions report (one update_state per --batch-size images), with the
-gap to exact split into epsilon and float32 parts.
+differs from the dataset mIoU, and what the emulated Keras versions report (one update_state
+per batch of --batch-size images), with the gap to exact split into epsilon and float32 parts.
+Images are read and counted one at a time.
 
 With --cm: a saved confusion matrix (e.g. Keras total_cm saved with np.save, a JSON nested
 array, or this tool's JSON output): the dataset-level definitions and the signs of float32
@@ -103,8 +103,9 @@ damage (cells at exactly 2^24 = 16777216, float32 values above 2^24, int32 wraps
 
 ${COMMON}
 
-Keras flags: --keras V[,V...] (e.g. 3.7,3.15; default none), --backend B, --compiled (also
-the XLA-compiled update); see 'keras --help'.
+Keras flags: --keras V[,V...] (default 3.7,3.15; none to skip; left out by default when
+--ignore has several labels, which Keras cannot express), --backend B, --compiled (also the
+XLA-compiled update); see 'keras --help'.
 
 Example:
   deno task cli compare --true val/gt --pred val/pred --classes 21 --ignore 255 --keras 3.7,3.15
@@ -135,7 +136,8 @@ Example:
 
 The step-by-step path from definition A to definition B: one option changes at a time (absent
 classes, empty ground truth, epsilon, smoothing, then the averaging level and batch size), with
-the value after each step.
+the value after each step. A or B may be a Keras: keras-VERSION[-BACKEND][-xla] (batch size
+from --batch-size): the steps are then Keras 3's epsilon and float32 counting and arithmetic.
 
 Definition names: ${DEFINITION_GRAMMAR}.
 
@@ -143,6 +145,7 @@ ${COMMON}
 
 Example:
   deno task cli explain dataset per-batch-8 --true gt/ --pred pred/ --ignore 255
+  deno task cli explain dataset keras-3.7-jax-xla --true gt/ --pred pred/ --batch-size 16
   deno task cli explain image-first-skip-empty-gt dataset-absent-one --true y.npy --pred p.npy
 `,
   risk: `Usage: deno task cli risk --image-size HxW (--images N | --pixels P) --batch-size B
@@ -903,6 +906,10 @@ function comparisonOutput(
   };
   for (const r of keras) values[kerasName(r)] = r.value;
   json.keras = keras.map((r) => ({ name: kerasName(r), ...r }));
+  json.libraries = (c.libraries ?? []).map((l) => ({
+    ...l,
+    value: Number.isNaN(l.value) ? null : l.value,
+  }));
   if (saved) json.savedMatrix = saved;
   const header = [
     c.numImages > 0
@@ -928,16 +935,28 @@ function comparisonOutput(
       );
     }
   }
+  const libraries = c.libraries ?? [];
   return {
     json,
     header,
-    tables: [{
-      columns: ["definition", "value", "why"],
-      rows: [
-        ...c.definitions.map((d) => [d.name, d.value, d.why] as (string | number | null)[]),
-        ...keras.map((r) => [kerasName(r), r.value, kerasWhy(r)]),
-      ],
-    }],
+    tables: [
+      {
+        columns: ["definition", "value", "why"],
+        rows: [
+          ...c.definitions.map((d) => [d.name, d.value, d.why] as (string | number | null)[]),
+          ...keras.map((r) => [kerasName(r), r.value, kerasWhy(r)]),
+        ],
+      },
+      ...(libraries.length === 0 ? [] : [{
+        columns: ["library", "versions", "value", "what it computes"],
+        rows: libraries.map((l) => [
+          l.name,
+          l.versions,
+          Number.isNaN(l.value) ? (l.error ?? "n/a") : l.value,
+          l.description,
+        ]),
+      }]),
+    ],
     footer,
   };
 }
@@ -945,15 +964,27 @@ function comparisonOutput(
 // ---------------------------------------------------------------------------------------------
 // Commands
 
-async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
-  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
-  const tmp = `${dir}/.${path.slice(path.lastIndexOf("/") + 1)}.tmp-${Deno.pid}`;
+/**
+ * Writes every file to a temporary name beside it first, and renames them into place only when
+ * all were written: a failed run leaves neither a partial file nor half of the outputs.
+ */
+async function writeAllAtomic(files: { path: string; data: Uint8Array }[]): Promise<void> {
+  const tmps: string[] = [];
   try {
-    await Deno.writeFile(tmp, data);
-    await Deno.rename(tmp, path);
+    for (const { path, data } of files) {
+      const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
+      const tmp = `${dir}/.${path.slice(path.lastIndexOf("/") + 1)}.tmp-${Deno.pid}`;
+      tmps.push(tmp);
+      try {
+        await Deno.writeFile(tmp, data);
+      } catch (e) {
+        throw new InputError(`${path}: cannot write (${(e as Error).message})`);
+      }
+    }
+    for (let k = 0; k < files.length; k++) await Deno.rename(tmps[k], files[k].path);
   } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw new InputError(`${path}: cannot write (${(e as Error).message})`);
+    for (const tmp of tmps) await Deno.remove(tmp).catch(() => {});
+    throw e instanceof InputError ? e : new InputError(`cannot write (${(e as Error).message})`);
   }
 }
 
@@ -1102,7 +1133,10 @@ async function runCompare(v: Flags): Promise<{ rendered: Rendered; cm?: Confusio
   }
   const { t, p } = requireMasks(v, "compare");
   const o = countOptions(v);
-  o.keras = await kerasFactory(await kerasSpecs(v, "none"), o, batchSizes[0]);
+  // Keras 3.7 and 3.15 by default (free: Keras gets each batch's counts); several ignore labels
+  // have no Keras equivalent, so the default is dropped then (an explicit --keras is an error)
+  const defaultKeras = v.keras === undefined && o.ignore.length > 1 ? "none" : "3.7,3.15";
+  o.keras = await kerasFactory(await kerasSpecs(v, defaultKeras), o, batchSizes[0]);
   const counted = await countMasks(t, p, o);
   const c = compare(counted.stats, { batchSizes });
   const keras = counted.keras?.finish(counted.stats.confusionMatrix) ?? [];
@@ -1609,24 +1643,26 @@ export async function main(args: string[]): Promise<number> {
     else if (command === "risk") result = await runRisk(values);
     else result = await runKeras(values);
     const text = render(result.rendered, format);
+    const files: { path: string; data: Uint8Array }[] = [];
     if (values["save-cm"] !== undefined) {
       if (!result.cm) {
         throw new InputError("Expected --save-cm with masks or --cm, not with 'risk'");
       }
       const cm = result.cm;
-      const data = cm.counts();
-      await writeAtomic(
-        values["save-cm"],
-        encodeNpy({
+      files.push({
+        path: values["save-cm"],
+        data: encodeNpy({
           shape: [cm.numClasses, cm.numClasses],
-          data,
+          data: cm.counts(),
           dtype: cm.weighted ? "float64" : "int64",
         }),
-      );
+      });
     }
     if (values.out !== undefined) {
-      await writeAtomic(values.out, new TextEncoder().encode(text));
-    } else {
+      files.push({ path: values.out, data: new TextEncoder().encode(text) });
+    }
+    await writeAllAtomic(files);
+    if (values.out === undefined) {
       const bytes = new TextEncoder().encode(text);
       for (let o = 0; o < bytes.length;) o += await Deno.stdout.write(bytes.subarray(o));
     }

@@ -39,5 +39,3 @@ export * from "./lib/explain.ts";
 export * from "./lib/risk.ts";
 export * from "./lib/keras_audit.ts";
 export * as keras from "./lib/keras.ts";
-// lib/risk.ts and lib/backend_tfjs.ts both export INT32_MAX (the same 2^31 - 1): name one.
-export { INT32_MAX } from "./lib/risk.ts";

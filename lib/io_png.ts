@@ -69,7 +69,6 @@ function checkChunks(bytes: Uint8Array, source: string): void {
     if (first && type !== "IHDR") {
       fail(source, `corrupt PNG file: expected the IHDR chunk first, but found '${type}'`);
     }
-    first = false;
     if (pos + 12 + length > bytes.length) {
       fail(
         source,
@@ -77,6 +76,13 @@ function checkChunks(bytes: Uint8Array, source: string): void {
           `file ends at byte ${bytes.length}`,
       );
     }
+    if (type === "IHDR" && length >= 8) {
+      const width = view.getUint32(pos + 8), height = view.getUint32(pos + 12);
+      if (width * height > 2 ** 31) {
+        fail(source, `unsupported PNG file: ${width} x ${height} pixels is more than 2^31`);
+      }
+    }
+    first = false;
     pos += 12 + length;
     if (type === "IEND") return;
   }

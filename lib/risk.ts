@@ -26,7 +26,7 @@ import { compiledRisk } from "./keras_compiled_risk.ts";
 /** 2^24: the last integer from which float32 can still count up by one. */
 export const FLOAT32_EXACT_LIMIT = 16777216;
 /** 2^31 - 1: the largest int32 count. */
-export const INT32_MAX = 2147483647;
+export const INT32_COUNT_MAX = 2147483647;
 
 /** Inputs of {@linkcode float32Risk}. */
 export interface RiskInput {
@@ -180,7 +180,7 @@ export function simulateFloat32Cell(counts: readonly number[]): {
     compiled = Math.min(compiled + n, FLOAT32_EXACT_LIMIT);
     if (eagerFirst === null && eager !== exact) eagerFirst = k + 1;
     if (freeze === null && exact >= FLOAT32_EXACT_LIMIT) freeze = k + 1;
-    if (wrap === null && exact > INT32_MAX) wrap = k + 1;
+    if (wrap === null && exact > INT32_COUNT_MAX) wrap = k + 1;
     if (risk === null && (exact > FLOAT32_EXACT_LIMIT || n > FLOAT32_EXACT_LIMIT)) risk = k + 1;
   }
   return {

@@ -192,6 +192,30 @@ Deno.test("cli compare: folders of .npy and PNG masks paired by name, JSON equal
     );
     assert.equal(byName.dataset, r.values.dataset);
     assert.deepEqual(r.absentClasses, [3]);
+    // Keras 3.7 and 3.15 by default, at the first batch size, fed the batches' counts
+    assert.deepEqual(r.keras.map((k: { name: string }) => k.name), [
+      "keras-3.7.0-tensorflow",
+      "keras-3.15.0-tensorflow",
+    ]);
+    assert.equal(r.keras[0].batchSize, 2);
+    assert.equal(r.keras[0].batches, 3);
+    assert.deepEqual(r.keras[1].totalCm, r.confusionMatrix);
+    assert.equal(typeof r.values["keras-3.7.0-tensorflow"], "number");
+    const none = await json([
+      "compare",
+      "--true",
+      `${dir}/gt`,
+      "--pred",
+      `${dir}/pred`,
+      "--classes",
+      "5",
+      "--ignore",
+      "255,254",
+    ]);
+    assert.deepEqual(none.keras, []);
+    // library profiles ride along; the sklearn macro one is the dataset mIoU (absent excluded)
+    const sk = r.libraries.find((l: { name: string }) => l.name === "sklearn-jaccard-macro");
+    close(sk.value, refDataset(images, 5, [255])!, "sklearn-jaccard-macro");
   });
 });
 
@@ -343,6 +367,26 @@ Deno.test("cli compare --cm: saved matrices, float32 damage signs, and --save-cm
     assert.deepEqual(cells, refMatrix(images, 5, [255]).flat());
     const report = JSON.parse(await Deno.readTextFile(`${dir}/report.json`));
     assert.deepEqual(report.confusionMatrix, refMatrix(images, 5, [255]));
+    // an output that cannot be written leaves the other one unwritten too
+    const failed = await cli([
+      "compare",
+      "--true",
+      `${dir}/a.npy`,
+      "--pred",
+      `${dir}/b.npy`,
+      "--classes",
+      "5",
+      "--ignore",
+      "255",
+      "--save-cm",
+      `${dir}/second.npy`,
+      "--out",
+      `${dir}/no/such/dir/r.json`,
+    ]);
+    assert.equal(failed.code, 2);
+    assert.match(failed.stderr, /r\.json: cannot write/);
+    await assert.rejects(() => Deno.stat(`${dir}/second.npy`), Deno.errors.NotFound);
+    assert.deepEqual([...Deno.readDirSync(dir)].filter((e) => e.name.includes(".tmp-")), []);
     // and the saved .npy is itself accepted by --cm
     const again = await json(["compare", "--cm", `${dir}/saved.npy`]);
     assert.equal(again.values.dataset, report.values.dataset);

@@ -125,3 +125,14 @@ Deno.test("png: fuzzed bytes decode to a full mask or throw PngMaskError, never 
     { numRuns: 1500 },
   );
 });
+
+Deno.test("png: absurd dimensions are refused before any allocation", () => {
+  const png = encode({ width: 2, height: 1, channels: 1, depth: 8, data: new Uint8Array(2) });
+  const b = png.slice();
+  new DataView(b.buffer).setUint32(16, 100000); // IHDR width
+  new DataView(b.buffer).setUint32(20, 100000); // IHDR height
+  assert.throws(
+    () => decodePngMask(b, "huge.png"),
+    /huge\.png: unsupported PNG file: 100000 x 100000/,
+  );
+});
