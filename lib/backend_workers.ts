@@ -99,9 +99,11 @@ export class WorkerPool {
     const t = toShared(yTrue), p = toShared(yPred);
     const n = t.length;
     // Ranges handed out on demand (a worker gets the next one when it returns its table), so a
-    // worker slowed down by other load on a shared machine simply takes fewer ranges. Range
-    // bounds are multiples of 64 so that word loads stay aligned in every range.
-    const parts = Math.max(1, Math.min(8 * this.size, Math.ceil(n / 2 ** 20)));
+    // worker slowed down by other load on a shared machine simply takes fewer ranges. Two ranges
+    // per worker: each range costs a 256 KiB histogram, a 512 KiB table and a message, and with
+    // eight per worker that overhead cost a quarter of the single-worker speed (measured on 2^26
+    // uint8 pixels). Range bounds are multiples of 64 so that word loads stay aligned.
+    const parts = Math.max(1, Math.min(2 * this.size, Math.ceil(n / 2 ** 20)));
     const per = Math.max(64, Math.ceil(n / parts / 64) * 64);
     const sum = new Float64Array(coding.height * coding.width);
     let next = 0;

@@ -1,6 +1,7 @@
 /**
  * `deno task golden [DIR...]`: replays every golden file (`*.json`) in the given folders
- * (default `../shared/golden`) and prints one line per mismatch and a final `N passed, N failed`
+ * (default: `../shared/golden`, the real-Keras runs, and `golden`, the peer libraries' runs) and
+ * prints one line per mismatch and a final `N passed, N failed`
  * line; exits non-zero on any mismatch.
  *
  * Files with `keras_version` are real-Keras runs: their inputs are regenerated from each
@@ -447,7 +448,7 @@ if (import.meta.main) {
     allowPositionals: true,
     options: { verbose: { type: "boolean", short: "v" } },
   });
-  const dirs = positionals.length > 0 ? positionals : ["../shared/golden"];
+  const dirs = positionals.length > 0 ? positionals : ["../shared/golden", "golden"];
   const t0 = performance.now();
   const r = replayGoldenDirs(dirs);
   for (const line of r.lines) console.log(line);

@@ -52,7 +52,7 @@ step "deno fmt --check" "$DENO" fmt --check
 step "deno lint" "$DENO" lint
 step "deno check" "$DENO" task check
 tests "deno test (unit, property, doc examples)" "$DENO" test -A --doc
-step "golden replay (../shared/golden)" "$DENO" run -A tools/golden.ts ../shared/golden
+step "golden replay (../shared/golden and golden/)" "$DENO" task golden
 step "deno publish --dry-run" "$DENO" publish --dry-run --allow-dirty
 step "notebook tools (Debian packages, installed when missing)" bash tools/notebooks.sh install
 step "notebook checks catch failures (self-test)" bash tools/notebooks.sh selftest
