@@ -54,6 +54,11 @@ step "deno check" "$DENO" task check
 tests "deno test (unit, property, doc examples)" "$DENO" test -A --doc
 step "golden replay (../shared/golden and golden/)" "$DENO" task golden
 step "deno publish --dry-run" "$DENO" publish --dry-run --allow-dirty
+step "notebook tools (Debian packages, installed when missing)" bash tools/notebooks.sh install
+step "notebook checks catch failures (self-test)" bash tools/notebooks.sh selftest
+step "notebooks execute, every code cell with output" bash tools/notebooks.sh execute
+step "notebooks export to HTML" bash tools/notebooks.sh export
+step "notebook figures drawn in headless Chromium" bash tools/notebooks.sh render
 
 echo
 echo "$passed passed, $failed failed"

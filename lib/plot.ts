@@ -1,0 +1,636 @@
+/**
+ * Plotly figures for Deno Jupyter notebooks, displayed through the
+ * `Symbol.for("Jupyter.display")` protocol (no `Deno.jupyter`, so the module
+ * also loads outside a kernel).
+ *
+ * A figure's display bundle carries three representations:
+ * - `application/vnd.plotly.v1+json`: the figure as JSON, for front ends with a
+ *   plotly renderer (JupyterLab's plotly extension, VS Code);
+ * - `text/html`: a `<div>` and a small script that draws it with
+ *   `window.Plotly`, for classic front ends and for HTML exports (nbconvert);
+ * - `text/plain`: a one-line summary.
+ *
+ * The plotly library itself (several megabytes) is not repeated in every
+ * figure: display {@linkcode plotlyLibrary} once, in a setup cell, and every
+ * figure after it draws with that copy. A figure displayed before the library
+ * waits for it and is drawn as soon as the library arrives.
+ *
+ * @module
+ */
+import { type DisplayBundle, JUPYTER_DISPLAY } from "./display.ts";
+
+/** One plotly trace, e.g. `{ type: "heatmap", z: [[1, 2], [3, 4]] }`. */
+export type PlotlyTrace = Record<string, unknown>;
+/** A plotly layout object (`title`, `xaxis`, `yaxis`, `shapes`, ...). */
+export type PlotlyLayout = Record<string, unknown>;
+/** A plotly config object (`responsive`, `displaylogo`, ...). */
+export type PlotlyConfig = Record<string, unknown>;
+
+/** The JSON form of a figure: what `Plotly.newPlot` takes and what the plotly MIME type holds. */
+export interface FigureJSON {
+  /** The traces, with typed arrays turned into plain arrays and non-finite numbers into `null`. */
+  data: PlotlyTrace[];
+  /** The layout. */
+  layout: PlotlyLayout;
+  /** The config. */
+  config: PlotlyConfig;
+}
+
+export type { DisplayBundle } from "./display.ts";
+
+/** The MIME type of plotly figures in Jupyter. */
+export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
+
+/** The attribute that marks every figure `<div>` in `text/html` (its value is the div's id). */
+export const FIGURE_ATTRIBUTE = "data-segmetrics-figure";
+
+const DEFAULT_HEIGHT = 450;
+const DEFAULT_CONFIG: PlotlyConfig = { responsive: true, displaylogo: false };
+
+/**
+ * Makes text safe to place inside an HTML `<script>` element: `</script` (any
+ * case) becomes `<\/script` and `<!--` becomes `<\!--`. Inside JavaScript
+ * strings and regular expressions both spellings mean the same characters.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { escapeScriptText } from "./plot.ts";
+ * assert.equal(escapeScriptText('a="</SCRIPT>"'), 'a="<\\/SCRIPT>"');
+ * ```
+ */
+export function escapeScriptText(text: string): string {
+  return text.replace(/<\/(script)/gi, "<\\/$1").replace(/<!--/g, "<\\!--");
+}
+
+/**
+ * Serialises a value as JSON that can sit inside an HTML `<script>` element
+ * as a JavaScript expression: `<`, `>`, `&`, U+2028 and U+2029 are written as
+ * `\uXXXX` escapes, so no markup can end the script early.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jsonForScript } from "./plot.ts";
+ * const text = jsonForScript({ name: "</script>" });
+ * assert.ok(!text.includes("<"));
+ * assert.deepEqual(JSON.parse(text), { name: "</script>" });
+ * ```
+ */
+export function jsonForScript(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined) {
+    throw new TypeError(`Expected a value that JSON can represent, but found ${typeof value}`);
+  }
+  return text.replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+function isTypedArray(value: unknown): value is ArrayLike<number | bigint> {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView);
+}
+
+/**
+ * Copies a figure part into plain JSON data: typed arrays become arrays,
+ * non-finite numbers become `null` (plotly draws a gap), bigints become
+ * numbers. Throws on functions and symbols, which JSON cannot carry.
+ */
+function toPlain(value: unknown, path: string): unknown {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (typeof value === "bigint") return Number(value);
+  if (value === undefined) return undefined;
+  if (isTypedArray(value)) {
+    return Array.from(value as ArrayLike<number | bigint>, (v, i) => toPlain(v, `${path}[${i}]`));
+  }
+  if (Array.isArray(value)) return value.map((v, i) => toPlain(v, `${path}[${i}]`) ?? null);
+  if (typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      const plain = toPlain(v, `${path}.${key}`);
+      if (plain !== undefined) out[key] = plain;
+    }
+    return out;
+  }
+  throw new TypeError(
+    `Expected ${path} to hold JSON data (numbers, strings, arrays, objects), but found a ${typeof value}`,
+  );
+}
+
+let figureCounter = 0;
+function newFigureId(): string {
+  figureCounter += 1;
+  const random = Math.floor(Math.random() * 0x100000000).toString(36);
+  return `segmetrics-figure-${random}-${figureCounter}`;
+}
+
+/** Options of {@linkcode Figure.toHTML}. */
+export interface FigureHTMLOptions {
+  /** The id of the figure's `<div>` (default: a fresh unique id). */
+  id?: string;
+  /**
+   * The plotly.js source to inline before the figure, for a page that holds
+   * this figure alone (default: none, the page's `window.Plotly` is used).
+   */
+  library?: string;
+}
+
+/**
+ * A plotly figure that displays itself in a Deno Jupyter notebook when it is
+ * the last expression of a cell.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Figure, PLOTLY_MIME } from "./plot.ts";
+ * import { JUPYTER_DISPLAY } from "./display.ts";
+ * const fig = new Figure([{ type: "bar", x: ["a", "b"], y: new Float64Array([1, 2]) }], {
+ *   title: { text: "Counts" },
+ * });
+ * const bundle = fig[JUPYTER_DISPLAY]();
+ * assert.deepEqual(Object.keys(bundle).sort(), [PLOTLY_MIME, "text/html", "text/plain"].sort());
+ * assert.deepEqual(fig.toJSON().data[0].y, [1, 2]);
+ * ```
+ */
+export class Figure {
+  /** The traces. */
+  readonly data: PlotlyTrace[];
+  /** The layout. */
+  readonly layout: PlotlyLayout;
+  /** The config (merged over `{ responsive: true, displaylogo: false }`). */
+  readonly config: PlotlyConfig;
+
+  /** Makes a figure from plotly traces, a layout and a config. */
+  constructor(data: readonly PlotlyTrace[], layout: PlotlyLayout = {}, config: PlotlyConfig = {}) {
+    if (!Array.isArray(data)) {
+      throw new TypeError(
+        `Expected data to be an array of plotly traces, but found ${typeof data}`,
+      );
+    }
+    data.forEach((trace, i) => {
+      if (trace === null || typeof trace !== "object" || Array.isArray(trace)) {
+        throw new TypeError(`Expected data[${i}] to be a plotly trace object, but found ${trace}`);
+      }
+    });
+    this.data = [...data];
+    this.layout = { ...layout };
+    this.config = { ...DEFAULT_CONFIG, ...config };
+  }
+
+  /** The figure as plain JSON data (typed arrays copied into arrays). */
+  toJSON(): FigureJSON {
+    return {
+      data: toPlain(this.data, "data") as PlotlyTrace[],
+      layout: toPlain(this.layout, "layout") as PlotlyLayout,
+      config: toPlain(this.config, "config") as PlotlyConfig,
+    };
+  }
+
+  /**
+   * The figure as an HTML fragment: a `<div>` marked with
+   * {@linkcode FIGURE_ATTRIBUTE} and a script that draws it with
+   * `window.Plotly` (or queues the drawing until {@linkcode plotlyLibrary}
+   * has been displayed).
+   */
+  toHTML(options: FigureHTMLOptions = {}): string {
+    const id = options.id ?? newFigureId();
+    if (!/^[A-Za-z][\w-]*$/.test(id)) {
+      throw new RangeError(
+        `Expected options.id to be letters, digits, "_" or "-" (starting with a letter), but found ${
+          JSON.stringify(id)
+        }`,
+      );
+    }
+    const json = jsonForScript(this.toJSON());
+    const height = typeof this.layout.height === "number" ? this.layout.height : DEFAULT_HEIGHT;
+    const library = options.library === undefined ? "" : libraryScript(options.library);
+    return `${library}<div id="${id}" ${FIGURE_ATTRIBUTE}="${id}" ` +
+      `style="width:100%;height:${height}px"></div>\n` +
+      `<script type="text/javascript">\n(function () {\n` +
+      `  var figure = ${json};\n` +
+      `  function draw() {\n` +
+      `    var el = document.getElementById(${JSON.stringify(id)});\n` +
+      `    if (!el) return;\n` +
+      `    el.textContent = "";\n` +
+      `    window.Plotly.newPlot(el, figure.data, figure.layout, figure.config);\n` +
+      `  }\n` +
+      `  if (window.Plotly && window.Plotly.newPlot) {\n    draw();\n  } else {\n` +
+      `    (window.__segmetricsPlotlyQueue = window.__segmetricsPlotlyQueue || []).push(draw);\n` +
+      `    var el = document.getElementById(${JSON.stringify(id)});\n` +
+      `    if (el) el.textContent = "Waiting for plotly.js: run the setup cell that displays plotlyLibrary().";\n` +
+      `  }\n})();\n</script>`;
+  }
+
+  /** A one-line text summary: the trace types and the title. */
+  toString(): string {
+    const types = this.data.map((t) => String(t.type ?? "scatter"));
+    const title = this.layout.title;
+    const text = typeof title === "string" ? title : (title && typeof title === "object" &&
+        typeof (title as { text?: unknown }).text === "string")
+      ? (title as { text: string }).text
+      : "";
+    return `<Figure: ${this.data.length} trace(s) [${types.join(", ")}]${
+      text ? ` "${text}"` : ""
+    }>`;
+  }
+
+  /** The Jupyter display bundle: plotly JSON, HTML and plain text. */
+  [JUPYTER_DISPLAY](): DisplayBundle {
+    return {
+      [PLOTLY_MIME]: this.toJSON(),
+      "text/html": this.toHTML(),
+      "text/plain": this.toString(),
+    };
+  }
+}
+
+function libraryScript(source: string): string {
+  return `<script type="text/javascript">\nif (typeof window.Plotly === "undefined") {\n` +
+    `${escapeScriptText(source)}\n}\n` +
+    `(function () {\n  var queue = window.__segmetricsPlotlyQueue || [];\n` +
+    `  window.__segmetricsPlotlyQueue = [];\n` +
+    `  for (var i = 0; i < queue.length; i++) queue[i]();\n})();\n</script>\n`;
+}
+
+/** What {@linkcode plotlyLibrary} returns: a displayable holder of the plotly.js source. */
+export class PlotlyLibrary {
+  /** The plotly.js source text. */
+  readonly source: string;
+  /** Wraps the plotly.js source text (checked to be non-empty). */
+  constructor(source: string) {
+    if (typeof source !== "string" || source.length === 0) {
+      throw new TypeError(
+        `Expected source to be the plotly.js source text, but found ${
+          typeof source === "string" ? "an empty string" : typeof source
+        }`,
+      );
+    }
+    this.source = source;
+  }
+  /** The `<script>` that defines `window.Plotly` (unless already defined) and draws waiting figures. */
+  toHTML(): string {
+    return libraryScript(this.source);
+  }
+  /** The Jupyter display bundle: the script as `text/html` and a plain-text note. */
+  [JUPYTER_DISPLAY](): DisplayBundle {
+    const version = /plotly\.js v(\d+\.\d+\.\d+)/.exec(this.source.slice(0, 400))?.[1];
+    const size = (this.source.length / 1e6).toFixed(1);
+    return {
+      "text/html": this.toHTML(),
+      "text/plain": `plotly.js${
+        version ? ` ${version}` : ""
+      } (${size} MB) loaded for the figures below`,
+    };
+  }
+}
+
+/**
+ * A display object for a notebook's setup cell: it includes the plotly.js
+ * library once in the page, for every figure of the notebook. The caller
+ * reads the library (this module reads no files), e.g. in a notebook:
+ * `plotlyLibrary(await Deno.readTextFile(new URL(import.meta.resolve("plotly.js-dist"))))`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { plotlyLibrary } from "./plot.ts";
+ * import { JUPYTER_DISPLAY } from "./display.ts";
+ * const lib = plotlyLibrary("window.Plotly = { newPlot() {} };");
+ * const bundle = lib[JUPYTER_DISPLAY]();
+ * assert.ok(String(bundle["text/html"]).includes("window.Plotly = { newPlot() {} };"));
+ * ```
+ */
+export function plotlyLibrary(source: string): PlotlyLibrary {
+  return new PlotlyLibrary(source);
+}
+
+/** Options shared by the figure helpers. */
+export interface FigureOptions {
+  /** The figure title. */
+  title?: string;
+  /** The x axis title. */
+  xTitle?: string;
+  /** The y axis title. */
+  yTitle?: string;
+  /** Figure height in pixels (default 450). */
+  height?: number;
+  /** Extra layout entries, merged over the helper's layout. */
+  layout?: PlotlyLayout;
+}
+
+function baseLayout(options: FigureOptions): PlotlyLayout {
+  const layout: PlotlyLayout = {
+    height: options.height ?? DEFAULT_HEIGHT,
+    margin: { t: options.title ? 60 : 30, r: 30, b: 60, l: 70 },
+    xaxis: options.xTitle ? { title: { text: options.xTitle } } : {},
+    yaxis: options.yTitle ? { title: { text: options.yTitle } } : {},
+  };
+  if (options.title) layout.title = { text: options.title };
+  return layout;
+}
+
+function mergeLayout(base: PlotlyLayout, extra: PlotlyLayout | undefined): PlotlyLayout {
+  const out: PlotlyLayout = { ...base };
+  for (const [key, value] of Object.entries(extra ?? {})) {
+    const current = out[key];
+    out[key] = current && typeof current === "object" && !Array.isArray(current) &&
+        value && typeof value === "object" && !Array.isArray(value)
+      ? { ...current as Record<string, unknown>, ...value as Record<string, unknown> }
+      : value;
+  }
+  return out;
+}
+
+function checkMatrix(name: string, z: readonly ArrayLike<number>[]): number {
+  if (!Array.isArray(z) || z.length === 0) {
+    throw new RangeError(`Expected ${name} to be a non-empty array of rows, but found ${z}`);
+  }
+  const width = z[0].length;
+  z.forEach((row, i) => {
+    if (row.length !== width) {
+      throw new RangeError(
+        `Expected every row of ${name} to have ${width} entries, but row ${i} has ${row.length}`,
+      );
+    }
+  });
+  return width;
+}
+
+/** Options of {@linkcode heatmap}. */
+export interface HeatmapOptions extends FigureOptions {
+  /** Labels of the columns (x), default 0..n-1. */
+  x?: readonly (string | number)[];
+  /** Labels of the rows (y), default 0..m-1. */
+  y?: readonly (string | number)[];
+  /**
+   * Plotly colorscale name or stops (default "Viridis"). Plotly's named "Blues", "Greens" and
+   * "YlOrRd" run from dark (low) to light (high); give stops such as
+   * `[[0, "#f7fbff"], [1, "#08306b"]]` for light-to-dark.
+   */
+  colorscale?: string | [number, string][];
+  /** Colour range. */
+  zmin?: number;
+  /** Colour range. */
+  zmax?: number;
+  /** Colour bar title. */
+  colorbarTitle?: string;
+  /** Write each cell's value in the cell (default: when there are at most 400 cells). */
+  showValues?: boolean;
+  /** Format of the values written in cells (default: integers in full, others to 4 significant digits). */
+  format?: (value: number) => string;
+  /** The text written in each cell, instead of the formatted values (same shape as z). */
+  text?: readonly (readonly string[])[];
+  /** Draw row 0 at the top, like a matrix (default true). */
+  matrixOrder?: boolean;
+}
+
+function defaultFormat(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  // Integers are written in full: a count of 16777217 must never read 16780000.
+  if (Number.isInteger(v)) return String(v);
+  return Number(v.toPrecision(4)).toString();
+}
+
+/**
+ * A heatmap of a matrix (row i, column j = `z[i][j]`), row 0 at the top by default.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { heatmap } from "./plot.ts";
+ * const fig = heatmap([[5, 1], [2, 7]], { x: ["cat", "dog"], y: ["cat", "dog"], title: "Confusion" });
+ * const trace = fig.toJSON().data[0];
+ * assert.equal(trace.type, "heatmap");
+ * assert.deepEqual(trace.text, [["5", "1"], ["2", "7"]]);
+ * ```
+ */
+export function heatmap(z: readonly ArrayLike<number>[], options: HeatmapOptions = {}): Figure {
+  const width = checkMatrix("z", z);
+  if (options.x && options.x.length !== width) {
+    throw new RangeError(
+      `Expected options.x to have ${width} labels, but found ${options.x.length}`,
+    );
+  }
+  if (options.y && options.y.length !== z.length) {
+    throw new RangeError(
+      `Expected options.y to have ${z.length} labels, but found ${options.y.length}`,
+    );
+  }
+  const rows = z.map((row) => Array.from(row));
+  const showValues = options.showValues ?? rows.length * width <= 400;
+  const format = options.format ?? defaultFormat;
+  const trace: PlotlyTrace = {
+    type: "heatmap",
+    z: rows,
+    x: options.x ? [...options.x].map(String) : rows[0].map((_, j) => String(j)),
+    y: options.y ? [...options.y].map(String) : rows.map((_, i) => String(i)),
+    colorscale: options.colorscale ?? "Viridis",
+  };
+  if (options.zmin !== undefined) trace.zmin = options.zmin;
+  if (options.zmax !== undefined) trace.zmax = options.zmax;
+  if (options.colorbarTitle) trace.colorbar = { title: { text: options.colorbarTitle } };
+  if (options.text) {
+    checkMatrix("options.text", options.text.map((r) => ({ length: r.length })));
+    if (options.text.length !== rows.length || options.text[0].length !== width) {
+      throw new RangeError(
+        `Expected options.text to be ${rows.length}x${width} like z, but found ${options.text.length}x${
+          options.text[0].length
+        }`,
+      );
+    }
+  }
+  if (options.text && (options.showValues ?? true)) {
+    trace.text = options.text.map((row) => [...row]);
+    trace.texttemplate = "%{text}";
+  } else if (showValues) {
+    trace.text = rows.map((row) => row.map(format));
+    trace.texttemplate = "%{text}";
+  }
+  const layout = baseLayout(options);
+  layout.xaxis = { ...layout.xaxis as PlotlyLayout, type: "category" };
+  layout.yaxis = {
+    ...layout.yaxis as PlotlyLayout,
+    type: "category",
+    ...(options.matrixOrder ?? true ? { autorange: "reversed" } : {}),
+  };
+  return new Figure([trace], mergeLayout(layout, options.layout));
+}
+
+/** One line of {@linkcode lines}. */
+export interface LineSeries {
+  /** Legend name. */
+  name: string;
+  /** x values (default 0..n-1). */
+  x?: ArrayLike<number> | readonly (string | number)[];
+  /** y values. */
+  y: ArrayLike<number>;
+  /** Plotly mode (default "lines"). */
+  mode?: "lines" | "markers" | "lines+markers";
+  /** Dash style, e.g. "dash" or "dot". */
+  dash?: string;
+  /** Line colour. */
+  color?: string;
+}
+
+/** A vertical marker line with a label, e.g. "cell freezes here". */
+export interface VerticalMarker {
+  /** Where, on the x axis. */
+  x: number;
+  /** Label written at the top of the line. */
+  label: string;
+  /** Line colour (default "firebrick"). */
+  color?: string;
+}
+
+/** Options of {@linkcode lines}. */
+export interface LinesOptions extends FigureOptions {
+  /** Logarithmic x axis. */
+  logX?: boolean;
+  /** Logarithmic y axis. */
+  logY?: boolean;
+  /** Vertical marker lines. */
+  markers?: readonly VerticalMarker[];
+}
+
+/**
+ * Line (or scatter) plot of one or more series.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lines } from "./plot.ts";
+ * const fig = lines([{ name: "error", x: [1, 2, 3], y: [0, 0.5, 2] }], {
+ *   logX: true,
+ *   markers: [{ x: 2, label: "2^24" }],
+ * });
+ * const json = fig.toJSON();
+ * assert.equal(json.data[0].name, "error");
+ * assert.equal((json.layout.xaxis as { type: string }).type, "log");
+ * assert.equal((json.layout.shapes as unknown[]).length, 1);
+ * ```
+ */
+export function lines(series: readonly LineSeries[], options: LinesOptions = {}): Figure {
+  if (!Array.isArray(series) || series.length === 0) {
+    throw new RangeError(`Expected series to be a non-empty array, but found ${series}`);
+  }
+  const data = series.map((s, i): PlotlyTrace => {
+    const y = Array.from(s.y);
+    const x = s.x === undefined ? y.map((_, k) => k) : Array.from(s.x as ArrayLike<number>);
+    if (x.length !== y.length) {
+      throw new RangeError(
+        `Expected series[${i}] ("${s.name}") to have as many x as y values, but found ${x.length} and ${y.length}`,
+      );
+    }
+    const trace: PlotlyTrace = { type: "scatter", mode: s.mode ?? "lines", name: s.name, x, y };
+    const line: Record<string, unknown> = {};
+    if (s.dash) line.dash = s.dash;
+    if (s.color) line.color = s.color;
+    if (Object.keys(line).length > 0) trace.line = line;
+    if (s.color && s.mode && s.mode !== "lines") trace.marker = { color: s.color };
+    return trace;
+  });
+  const layout = baseLayout(options);
+  if (options.logX) layout.xaxis = { ...layout.xaxis as PlotlyLayout, type: "log" };
+  if (options.logY) layout.yaxis = { ...layout.yaxis as PlotlyLayout, type: "log" };
+  const markers = options.markers ?? [];
+  if (markers.length > 0) {
+    layout.shapes = markers.map((m) => ({
+      type: "line",
+      xref: "x",
+      yref: "paper",
+      x0: m.x,
+      x1: m.x,
+      y0: 0,
+      y1: 1,
+      line: { color: m.color ?? "firebrick", dash: "dot", width: 2 },
+    }));
+    layout.annotations = markers.map((m) => ({
+      xref: "x",
+      yref: "paper",
+      x: options.logX ? Math.log10(m.x) : m.x,
+      y: 1,
+      yanchor: "bottom",
+      text: m.label,
+      showarrow: false,
+      font: { color: m.color ?? "firebrick" },
+    }));
+  }
+  return new Figure(data, mergeLayout(layout, options.layout));
+}
+
+/** One group of bars of {@linkcode bars}. */
+export interface BarSeries {
+  /** Legend name. */
+  name: string;
+  /** One value per category. */
+  values: ArrayLike<number>;
+  /** Bar colour. */
+  color?: string;
+}
+
+/** Options of {@linkcode bars}. */
+export interface BarsOptions extends FigureOptions {
+  /** "group" (default) or "stack". */
+  barmode?: "group" | "stack";
+  /** Horizontal bars. */
+  horizontal?: boolean;
+  /** Write each bar's value on it (default false). */
+  showValues?: boolean;
+  /** Format of the written values (default: up to 4 significant digits). */
+  format?: (value: number) => string;
+}
+
+/**
+ * Grouped (or stacked) bars: one bar per category and series.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bars } from "./plot.ts";
+ * const fig = bars(["dataset", "per-batch"], [{ name: "mIoU", values: [0.71, 0.74] }]);
+ * const trace = fig.toJSON().data[0];
+ * assert.equal(trace.type, "bar");
+ * assert.deepEqual(trace.y, [0.71, 0.74]);
+ * ```
+ */
+export function bars(
+  categories: readonly string[],
+  series: readonly BarSeries[],
+  options: BarsOptions = {},
+): Figure {
+  if (!Array.isArray(series) || series.length === 0) {
+    throw new RangeError(`Expected series to be a non-empty array, but found ${series}`);
+  }
+  const format = options.format ?? defaultFormat;
+  const data = series.map((s, i): PlotlyTrace => {
+    const values: number[] = Array.from(s.values as ArrayLike<number>, Number);
+    if (values.length !== categories.length) {
+      throw new RangeError(
+        `Expected series[${i}] ("${s.name}") to have ${categories.length} values, but found ${values.length}`,
+      );
+    }
+    const trace: PlotlyTrace = { type: "bar", name: s.name };
+    if (options.horizontal) {
+      trace.orientation = "h";
+      trace.y = [...categories];
+      trace.x = values;
+    } else {
+      trace.x = [...categories];
+      trace.y = values;
+    }
+    if (s.color) trace.marker = { color: s.color };
+    if (options.showValues) {
+      trace.text = values.map(format);
+      trace.textposition = "auto";
+    }
+    return trace;
+  });
+  const layout = baseLayout(options);
+  layout.barmode = options.barmode ?? "group";
+  if (options.horizontal) {
+    layout.yaxis = { ...layout.yaxis as PlotlyLayout, type: "category", autorange: "reversed" };
+  }
+  return new Figure(data, mergeLayout(layout, options.layout));
+}
