@@ -10,6 +10,7 @@
  * @module
  */
 
+import { cdf24, pick24, u24 } from "../lib/golden_generator.ts";
 import { ConfusionMatrix } from "../lib/confusion_matrix.ts";
 import { SegmentationStats } from "../lib/segmentation_stats.ts";
 import {
@@ -66,42 +67,10 @@ interface Inputs {
 
 type Image = [Int32Array, Int32Array];
 
-function lowbias32(x: number): number {
-  x >>>= 0;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x7feb352d);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x846ca68b);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
-
-/** `u24(s, i)` of shared/golden/README.md: uniform in [0, 2^24). */
-export function u24(s: number, i: number): number {
-  return lowbias32((i + Math.imul(s, 0x9e3779b9)) >>> 0) >>> 8;
-}
-
-function cdf(w: readonly number[]): number[] {
-  const total = w.reduce((a, b) => a + b, 0);
-  const out: number[] = [];
-  let acc = 0;
-  for (let k = 0; k < w.length - 1; k++) {
-    acc += w[k];
-    out.push(Math.floor((acc * 2 ** 24) / total));
-  }
-  return out;
-}
-
-function pick(u: number, c: readonly number[]): number {
-  let n = 0;
-  for (const v of c) if (u >= v) n++;
-  return n;
-}
-
 /** The images of the lowbias32 generator (shared/golden/README.md). */
 export function generateImages(g: Generator): Image[] {
-  const cT = cdf(g.wT);
-  const cP = cdf(g.wP);
+  const cT = cdf24(g.wT);
+  const cP = cdf24(g.wP);
   const acc = Array.isArray(g.acc) ? g.acc : g.wT.map(() => g.acc as number);
   const out: Image[] = [];
   for (let b = 0; b < g.num_images; b++) {
@@ -109,10 +78,10 @@ export function generateImages(g: Generator): Image[] {
     const p = new Int32Array(g.pixels_per_image);
     for (let j = 0; j < g.pixels_per_image; j++) {
       const i = b * g.pixels_per_image + j;
-      const cat = pick(u24(g.sT, i), cT);
+      const cat = pick24(u24(g.sT, i), cT);
       t[j] = g.labels_true ? g.labels_true[cat] : cat;
       const keep = cat !== g.void_category && u24(g.sC, i) < acc[cat];
-      p[j] = keep ? cat : pick(u24(g.sP, i), cP);
+      p[j] = keep ? cat : pick24(u24(g.sP, i), cP);
     }
     out.push([t, p]);
   }
