@@ -11,6 +11,7 @@
  * `--slow-pixels` is used for the WebGPU rows on a software (fallback) adapter, and for tfjs.
  */
 
+import { fillIidLabels } from "./synthetic_labels.ts";
 import { parseArgs } from "node:util";
 import { ConfusionMatrix } from "../lib/confusion_matrix.ts";
 import { computeConfusionMatrix } from "../lib/compute_confusion_matrix.ts";
@@ -41,17 +42,7 @@ const skip = new Set(values.skip!.split(",").filter((s) => s !== ""));
 
 const yTrue = new Uint8Array(new SharedArrayBuffer(N));
 const yPred = new Uint8Array(new SharedArrayBuffer(N));
-let s = 2463534242;
-for (let i = 0; i < N; i++) {
-  s ^= s << 13;
-  s >>>= 0;
-  s ^= s >>> 17;
-  s ^= s << 5;
-  s >>>= 0;
-  const t = s % C;
-  yTrue[i] = t;
-  yPred[i] = (s >>> 8) % 10 < 7 ? t : (s >>> 16) % C;
-}
+fillIidLabels(yTrue, yPred, C);
 
 interface Row {
   name: string;

@@ -1,14 +1,10 @@
 import { ConfusionMatrix } from "../lib/confusion_matrix.ts";
+import { patternLabels } from "./synthetic_labels.ts";
 import { SegmentationStats } from "../lib/segmentation_stats.ts";
 
 const N = 2 ** 22;
 const C = 21;
-const t8 = new Uint8Array(N);
-const p8 = new Uint8Array(N);
-for (let i = 0; i < N; i++) {
-  t8[i] = (i * 7919) % C;
-  p8[i] = i % 10 < 7 ? t8[i] : (i * 104729) % C;
-}
+const { t8, p8 } = patternLabels(N, C);
 const t32 = Int32Array.from(t8);
 const p32 = Int32Array.from(p8);
 

@@ -6,6 +6,7 @@
  * Run: deno run -A bench/counting_vs_numpy.ts [--pixels 67108864] [--rounds 3]
  */
 
+import { fillIidLabels } from "./synthetic_labels.ts";
 import { parseArgs } from "node:util";
 import { ConfusionMatrix } from "../lib/confusion_matrix.ts";
 
@@ -24,17 +25,7 @@ const C = 21;
 // Deterministic data: t uniform in [0, C), p = t with probability 0.7, else uniform.
 const yTrue = new Uint8Array(N);
 const yPred = new Uint8Array(N);
-let s = 2463534242;
-for (let i = 0; i < N; i++) {
-  s ^= s << 13;
-  s >>>= 0;
-  s ^= s >>> 17;
-  s ^= s << 5;
-  s >>>= 0;
-  const t = s % C;
-  yTrue[i] = t;
-  yPred[i] = (s >>> 8) % 10 < 7 ? t : (s >>> 16) % C;
-}
+fillIidLabels(yTrue, yPred, C);
 const dir = await Deno.makeTempDir();
 await Deno.writeFile(`${dir}/t.bin`, yTrue);
 await Deno.writeFile(`${dir}/p.bin`, yPred);

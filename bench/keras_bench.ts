@@ -1,16 +1,12 @@
 // Emulated Keras updateState against the exact ConfusionMatrix.update on the same data.
 // `deno bench -A bench/keras_bench.ts` (the ratio is read off the "count" groups' baselines).
+import { patternLabels } from "./synthetic_labels.ts";
 import { ConfusionMatrix } from "../lib/confusion_matrix.ts";
 import { MeanIoU } from "../lib/keras_iou_metrics.ts";
 
 const N = 2 ** 22;
 const C = 21;
-const t8 = new Uint8Array(N);
-const p8 = new Uint8Array(N);
-for (let i = 0; i < N; i++) {
-  t8[i] = (i * 7919) % C;
-  p8[i] = i % 10 < 7 ? t8[i] : (i * 104729) % C;
-}
+const { t8, p8 } = patternLabels(N, C);
 const t32 = Int32Array.from(t8);
 const p32 = Int32Array.from(p8);
 const w = new Float32Array(N).fill(0.5);
