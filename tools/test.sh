@@ -21,15 +21,31 @@ step() { # step NAME COMMAND...: a check that passes or fails as a whole
 }
 
 tests() { # tests NAME COMMAND...: a deno test run; its own summary line gives the counts
-  local name="$1"
-  shift
-  echo "=== $name"
-  local log
+  run_tests 1 "$@"
+}
+
+tests_gpu() { # tests_gpu NAME COMMAND...: as tests, retried once after a crash at exit
+  run_tests 2 "$@"
+}
+
+run_tests() { # run_tests ATTEMPTS NAME COMMAND...
+  local attempts="$1" name="$2"
+  shift 2
+  local log rc summary attempt
   log=$(mktemp)
-  "$@" 2>&1 | tee "$log"
-  local rc=${PIPESTATUS[0]}
-  local summary
-  summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -n 1)
+  for ((attempt = 1; attempt <= attempts; attempt++)); do
+    echo "=== $name"
+    "$@" 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -n 1)
+    # Retry only a run whose tests all passed and whose process then aborted at exit.
+    if [ "$rc" -ne 0 ] && [ "$attempt" -lt "$attempts" ] && [[ "$summary" == ok* ]] &&
+      grep -q 'corrupted size vs. prev_size' "$log"; then
+      echo "NOTE: $name: every test passed, then the process aborted at exit; retrying once"
+      continue
+    fi
+    break
+  done
   rm -f "$log"
   if [ -z "$summary" ]; then
     echo "FAILED: $name (no test summary, exit code $rc)"
@@ -51,7 +67,16 @@ step "deno install --frozen" "$DENO" install --frozen
 step "deno fmt --check" "$DENO" fmt --check
 step "deno lint" "$DENO" lint
 step "deno check" "$DENO" task check
-tests "deno test (unit, property, doc examples)" "$DENO" test -A --doc
+# Tests that open WebGPU devices (tfjs-webgpu and the WGSL counter) run in their own process: on
+# the software adapter here (Mesa llvmpipe) that process now and then aborts at exit with glibc's
+# "corrupted size vs. prev_size", after every test has passed (seen about once in five runs of
+# these files together, never during a test). Such a run is retried once and reported; a test
+# failure, or a second crash, fails the step.
+# The GPU run also takes the doc examples of the files whose examples open tfjs or WebGPU.
+GPU_TESTS="tests/backend_webgpu_test.ts,tests/compute_confusion_matrix_test.ts,tests/backend_tfjs_test.ts,tests/keras_tfjs_test.ts"
+GPU_DOCS="lib/backend_webgpu.ts,lib/backend_tfjs.ts,lib/compute_confusion_matrix.ts,lib/keras_tfjs.ts,README.md"
+tests "deno test (unit, property, doc examples)" "$DENO" test -A --doc --ignore="$GPU_TESTS,$GPU_DOCS"
+tests_gpu "deno test (WebGPU and tfjs backends)" "$DENO" test -A --doc ${GPU_TESTS//,/ } ${GPU_DOCS//,/ }
 step "golden replay (../shared/golden and golden/)" "$DENO" task golden
 step "deno publish --dry-run" "$DENO" publish --dry-run --allow-dirty
 step "notebook tools (Debian packages, installed when missing)" bash tools/notebooks.sh install
