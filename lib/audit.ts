@@ -10,6 +10,7 @@
 
 import { ConfusionMatrix } from "./confusion_matrix.ts";
 import type { LabelArray } from "./labels.ts";
+import type { NpyData } from "./io_npy.ts";
 
 /** 2^24 = 16,777,216: where float32 stops counting by one. */
 const F32_LIMIT = 16777216;
@@ -106,17 +107,7 @@ export function pairByName(trueFiles: readonly string[], predFiles: readonly str
  * assert.deepEqual([...labels], [-1, 2]);
  * ```
  */
-export function toLabelArray(
-  data:
-    | Uint8Array
-    | Int8Array
-    | Int16Array
-    | Uint16Array
-    | Int32Array
-    | Uint32Array
-    | Float32Array
-    | Float64Array,
-): LabelArray {
+export function toLabelArray(data: NpyData): LabelArray {
   if (data instanceof Int8Array || data instanceof Int16Array) return Int32Array.from(data);
   if (data instanceof Uint32Array) return Float64Array.from(data);
   return data;
