@@ -155,7 +155,9 @@ export function histogramUint8(
         hist[((a >>> 8) & 0xff00) | ((b >>> 16) & 0xff)]++;
         hist[((a >>> 16) & 0xff00) | (b >>> 24)]++;
       }
-      i += words << 2;
+      // not `words << 2`: from 2^29 words on that wraps to a negative int32 and the tail loop
+      // below would count the whole range again
+      i += words * 4;
     }
   }
   for (; i < end; i++) hist[(yTrue[i] << 8) | yPred[i]]++;
