@@ -266,6 +266,81 @@ export function countPairTable(
 }
 
 /**
+ * Counts the code pairs of many ranges, one after another, into one pair table: what each thread
+ * of the workers backend keeps while it takes chunk after chunk. Byte labels go to a raw 256 x 256
+ * `u32` histogram that is folded into the table only before a bin could pass 2^31 and at
+ * {@linkcode PairTableCounter.finish}, so a chunk costs its pixels and nothing more; other label
+ * types are counted straight into the table.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { countPairTable, pairCoding, PairTableCounter } from "./pair_table.ts";
+ * const coding = pairCoding(2, [255])!;
+ * const yt = new Uint8Array([0, 1, 255, 7, 1, 1]), yp = new Uint8Array([1, 1, 0, 0, 0, 1]);
+ * const counter = new PairTableCounter(coding);
+ * counter.add(yt, yp, 0, 4);
+ * counter.add(yt, yp, 4, 6);
+ * const whole = countPairTable(yt, yp, coding, new Float64Array(12));
+ * assert.deepEqual([...counter.finish()], [...whole]);
+ * ```
+ */
+export class PairTableCounter {
+  /** The coding the table follows. */
+  readonly coding: PairCoding;
+  #table: Float64Array<ArrayBuffer>;
+  #hist: Uint32Array | null = null;
+  /** Pixels in the byte histogram since it was last folded. */
+  #pending = 0;
+
+  /**
+   * A counter with an all-zero table for `coding`. `scratch`, a 65,536-bin histogram kept by
+   * the caller for its next counters (it is cleared here), spares a fresh 256 KiB allocation.
+   */
+  constructor(coding: PairCoding, scratch?: Uint32Array) {
+    if (scratch !== undefined && scratch.length !== 65536) {
+      throw new RangeError(
+        `Expected a scratch histogram of length 65536, but found ${scratch.length}`,
+      );
+    }
+    this.coding = coding;
+    this.#table = new Float64Array(coding.height * coding.width);
+    this.#hist = scratch?.fill(0) ?? null;
+  }
+
+  /** Adds the pairs of `yTrue[start..end)` and `yPred[start..end)`. */
+  add(yTrue: IntegerLabels, yPred: IntegerLabels, start = 0, end: number = yTrue.length): void {
+    if (!(yTrue instanceof Uint8Array && yPred instanceof Uint8Array)) {
+      countPairTable(yTrue, yPred, this.coding, this.#table, start, end);
+      return;
+    }
+    this.#hist ??= new Uint32Array(65536);
+    for (let s = start; s < end; s += HIST_LIMIT) {
+      const e = Math.min(end, s + HIST_LIMIT);
+      if (this.#pending + (e - s) > HIST_LIMIT) this.#fold();
+      histogramUint8(yTrue, yPred, s, e, this.#hist);
+      this.#pending += e - s;
+    }
+  }
+
+  /** Folds what is pending and returns the table (exact integer counts, float64). */
+  finish(): Float64Array<ArrayBuffer> {
+    this.#fold();
+    return this.#table;
+  }
+
+  #fold(): void {
+    if (this.#hist !== null && this.#pending > 0) {
+      foldByteHistogram(this.#hist, this.coding, this.#table);
+    }
+    this.#pending = 0;
+  }
+}
+
+/** Pixels a u32 byte-pair histogram takes before it is folded (far from 2^32). */
+const HIST_LIMIT = 2 ** 31;
+
+/**
  * Byte labels: a raw 256 x 256 histogram of `(t << 8) | p` (four labels per 32-bit load where the
  * alignment allows), folded into the code table every 2^31 pixels so no `u32` bin can overflow.
  */
