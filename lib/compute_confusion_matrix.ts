@@ -37,7 +37,10 @@ export interface ComputeOptions extends CountingOptions {
   numClasses: number;
   /** Backend (default `"plain"`, the core's `ConfusionMatrix.update`). */
   backend?: ComputeBackend;
-  /** `"workers"`: number of workers (default `navigator.hardwareConcurrency`). */
+  /**
+   * `"workers"`: number of Workers; the calling thread counts alongside them (default
+   * `navigator.hardwareConcurrency - 1`, at least 1, so every core counts).
+   */
   workers?: number;
   /** `"workers"`: an open pool to reuse (then `workers` is ignored and the pool stays open). */
   pool?: WorkerPool;

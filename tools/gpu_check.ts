@@ -199,11 +199,11 @@ say(
 );
 const [T, P] = iid(N, 11);
 const ref = new ConfusionMatrix(C).update(T, P).counts();
-const pool = new WorkerPool(navigator.hardwareConcurrency);
+const pool = new WorkerPool(); // hardwareConcurrency - 1 Workers + the calling thread
 const rows: { name: string; run: () => Promise<ConfusionMatrix> }[] = [
   { name: "plain (1 thread)", run: () => Promise.resolve(new ConfusionMatrix(C).update(T, P)) },
   {
-    name: `workers (${pool.size})`,
+    name: `workers (${pool.size} + caller)`,
     run: () => computeConfusionMatrix(T, P, { numClasses: C, backend: "workers", pool }),
   },
   {
