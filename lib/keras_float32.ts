@@ -8,8 +8,12 @@
  * tail, JAX (CPU) adds left to right. These orders only matter once partial sums are no longer
  * exact (non-integer values such as IoUs, or counts above 2^24).
  *
+ * The NumPy and PyTorch orders live in `reduction_order.ts`, shared with the other libraries'
+ * profiles.
+ *
  * @module
  */
+import { numpyPairwiseSum, torchSum } from "./reduction_order.ts";
 
 /**
  * Round to the nearest float32 value, ties to even (`Math.fround`).
@@ -90,55 +94,6 @@ export function sumSequential(
   let s = 0;
   for (let i = 0, k = start; i < n; i++, k += stride) s = round(s + values[k]);
   return s;
-}
-
-/**
- * NumPy's pairwise float32 sum (`np.sum` over a contiguous axis): fewer than 8 terms are added
- * left to right; up to 128 terms use 8 strided accumulators combined as
- * `((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))` and then the remainder left to right; longer
- * vectors are split in two halves (the first a multiple of 8 long) and the halves added.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { sumNumpyPairwise } from "./keras_float32.ts";
- * const v = [16777216, 1, 1, 1, 1, 1, 1, 1, 1];
- * // accumulators: r0 = 2^24 + 1 (rounds to 2^24), r1..r7 = 1; then + 1 at the end
- * assert.equal(sumNumpyPairwise(v), 16777224);
- * ```
- */
-export function sumNumpyPairwise(
-  values: ArrayLike<number>,
-  round: (x: number) => number = Math.fround,
-  start = 0,
-  n: number = values.length - start,
-): number {
-  if (n < 8) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s = round(s + values[start + i]);
-    return s;
-  }
-  if (n <= 128) {
-    const r = new Array<number>(8);
-    for (let j = 0; j < 8; j++) r[j] = values[start + j];
-    const whole = n - (n % 8);
-    let i = 8;
-    for (; i < whole; i += 8) {
-      for (let j = 0; j < 8; j++) r[j] = round(r[j] + values[start + i + j]);
-    }
-    let s = round(
-      round(round(r[0] + r[1]) + round(r[2] + r[3])) +
-        round(round(r[4] + r[5]) + round(r[6] + r[7])),
-    );
-    for (; i < n; i++) s = round(s + values[start + i]);
-    return s;
-  }
-  let n2 = Math.floor(n / 2);
-  n2 -= n2 % 8;
-  return round(
-    sumNumpyPairwise(values, round, start, n2) +
-      sumNumpyPairwise(values, round, start + n2, n - n2),
-  );
 }
 
 /**
@@ -223,148 +178,6 @@ export function sumXla16Lane(
 }
 
 /**
- * PyTorch's (CPU, AVX2) sum of column `column` of a row-major `n` x `columns` float32 matrix
- * (`torch.sum(m, dim=0)`): columns in blocks of 32 (8 or more columns) or of 4 (fewer) use a
- * 4-level cascade, which is left to right below 16 rows; the other columns use 4 interleaved
- * partial sums over the rows. Checked against torch 2.13 for square matrices up to 150 x 150.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { sumTorchColumn } from "./keras_float32.ts";
- * const m = [1, 2, 3, 4]; // [[1, 2], [3, 4]]
- * assert.equal(sumTorchColumn(m, 1, 2, 2), 6);
- * ```
- */
-export function sumTorchColumn(
-  values: ArrayLike<number>,
-  column: number,
-  n: number,
-  columns: number,
-  round: (x: number) => number = Math.fround,
-): number {
-  const block = columns >= 8 ? 32 : 4;
-  const get = (i: number): number => values[i * columns + column];
-  if (column < Math.floor(columns / block) * block) {
-    return multiRowSum((i) => [get(i)], 1, n, round)[0][0];
-  }
-  return torchRowSum((i) => [get(i)], n, 1, round)[0];
-}
-
-/** torch's `multi_row_sum`: `nrows` interleaved accumulators with a 4-level cascade. */
-function multiRowSum(
-  get: (i: number) => number[],
-  nrows: number,
-  size: number,
-  round: (x: number) => number,
-  width = 1,
-): number[][] {
-  const levels = 4;
-  const log2 = size > 1 ? Math.ceil(Math.log2(size)) : 0;
-  const power = Math.max(4, Math.floor(log2 / levels));
-  const step = 2 ** power;
-  const mask = step - 1;
-  const zero = (): number[] => new Array<number>(width).fill(0);
-  const acc: number[][][] = Array.from(
-    { length: levels },
-    () => Array.from({ length: nrows }, zero),
-  );
-  const add = (a: number[], b: number[]): void => {
-    for (let l = 0; l < width; l++) a[l] = round(a[l] + b[l]);
-  };
-  let i = 0;
-  while (i + step <= size) {
-    for (let j = 0; j < step; j++, i++) {
-      const row = get(i);
-      for (let k = 0; k < nrows; k++) add(acc[0][k], row.slice(k * width, (k + 1) * width));
-    }
-    for (let j = 1; j < levels; j++) {
-      for (let k = 0; k < nrows; k++) {
-        add(acc[j][k], acc[j - 1][k]);
-        acc[j - 1][k] = zero();
-      }
-      if ((i & (mask * 2 ** (j * power))) !== 0) break;
-    }
-  }
-  for (; i < size; i++) {
-    const row = get(i);
-    for (let k = 0; k < nrows; k++) add(acc[0][k], row.slice(k * width, (k + 1) * width));
-  }
-  for (let j = 1; j < levels; j++) for (let k = 0; k < nrows; k++) add(acc[0][k], acc[j][k]);
-  return acc[0];
-}
-
-/** torch's `row_sum`: 4 interleaved partial sums (ILP) of `size` items of `width` lanes. */
-function torchRowSum(
-  load: (i: number) => number[],
-  size: number,
-  width: number,
-  round: (x: number) => number,
-): number[] {
-  const ilp = 4;
-  const sizeIlp = Math.floor(size / ilp);
-  const partial: number[][] = sizeIlp > 0
-    ? multiRowSum(
-      (i) => {
-        const out: number[] = [];
-        for (let k = 0; k < ilp; k++) out.push(...load(i * ilp + k));
-        return out;
-      },
-      ilp,
-      sizeIlp,
-      round,
-      width,
-    )
-    : Array.from({ length: ilp }, () => new Array<number>(width).fill(0));
-  const p0 = partial[0];
-  for (let i = sizeIlp * ilp; i < size; i++) {
-    const v = load(i);
-    for (let l = 0; l < width; l++) p0[l] = round(p0[l] + v[l]);
-  }
-  for (let k = 1; k < ilp; k++) {
-    for (let l = 0; l < width; l++) p0[l] = round(p0[l] + partial[k][l]);
-  }
-  return p0;
-}
-
-/**
- * PyTorch's (CPU, AVX2: 8-float vectors) sum of a contiguous float32 vector, as
- * `torch.sum(x, dim=-1)` computes it: the vectors go through 4 interleaved cascaded accumulators,
- * then the scalar tail is summed from 0 and the 8 lanes are added to it one by one; below 8 values,
- * 4 interleaved scalar accumulators. Checked against torch 2.13 for n = 1..2049 (AVX-512 builds
- * use 16-float vectors instead).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { sumTorch } from "./keras_float32.ts";
- * assert.equal(sumTorch([1, 2, 3, 4, 5]), 15);
- * ```
- */
-export function sumTorch(
-  values: ArrayLike<number>,
-  round: (x: number) => number = Math.fround,
-  start = 0,
-  n: number = values.length - start,
-): number {
-  const V = 8;
-  if (n >= V) {
-    const vecSize = Math.floor(n / V);
-    const vec = torchRowSum(
-      (i) => Array.from({ length: V }, (_, l) => values[start + i * V + l]),
-      vecSize,
-      V,
-      round,
-    );
-    let acc = 0;
-    for (let k = vecSize * V; k < n; k++) acc = round(acc + values[start + k]);
-    for (let l = 0; l < V; l++) acc = round(acc + vec[l]);
-    return acc;
-  }
-  return torchRowSum((i) => [values[start + i]], n, 1, round)[0];
-}
-
-/**
  * Sums a contiguous run of `values` in the given backend order.
  *
  * @example
@@ -383,13 +196,13 @@ export function sumInOrder(
 ): number {
   switch (order) {
     case "numpy-pairwise":
-      return sumNumpyPairwise(values, round, start, n);
+      return numpyPairwiseSum(values, round, start, n);
     case "tf-8-lane":
       return sumTf8Lane(values, round, start, n);
     case "xla-16-lane":
       return sumXla16Lane(values, round, start, n);
     case "torch-cascade":
-      return sumTorch(values, round, start, n);
+      return torchSum(values, round, start, n);
     default:
       return sumSequential(values, round, start, n, 1);
   }

@@ -21,10 +21,10 @@ import {
   FLOAT32_COUNT_LIMIT,
   sumInOrder,
   type SummationOrder,
-  sumTorchColumn,
   VALID_THRESHOLD_F32,
   wrapInt32,
 } from "./keras_float32.ts";
+import { torchColumnSum } from "./reduction_order.ts";
 import {
   argmaxTensor,
   isFloatDtype,
@@ -837,7 +837,7 @@ export class IoU {
       const round = state === "float32" ? f32 : (x: number) => x;
       for (let i = 0; i < C; i++) row[i] = sumInOrder(cm, this.#order, round, i * C, C);
       for (let j = 0; j < C; j++) {
-        if (this.backend === "torch") col[j] = sumTorchColumn(cm, j, C, C, round);
+        if (this.backend === "torch") col[j] = torchColumnSum(cm, j, C, C, round);
         else {
           let s = 0;
           for (let i = 0; i < C; i++) s = round(s + cm[i * C + j]);

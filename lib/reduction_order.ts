@@ -12,6 +12,12 @@
  */
 
 const f32 = Math.fround;
+const exact = (x: number): number => x;
+
+/**
+ * How each addition is rounded: `Math.fround` for float32 accumulators, the identity for float64.
+ */
+export type Rounding = (x: number) => number;
 
 function ceilLog2(x: number): number {
   return x <= 1 ? 0 : Math.ceil(Math.log2(x));
@@ -22,6 +28,7 @@ function multiRowSum(
   get: (i: number, k: number) => number,
   nrows: number,
   size: number,
+  round: Rounding,
 ): number[] {
   const levelPower = Math.max(4, Math.floor(ceilLog2(size) / 4));
   const levelStep = 2 ** levelPower;
@@ -30,11 +37,11 @@ function multiRowSum(
   let i = 0;
   while (i + levelStep <= size) {
     for (let j = 0; j < levelStep; j++, i++) {
-      for (let k = 0; k < nrows; k++) acc[0][k] = f32(acc[0][k] + get(i, k));
+      for (let k = 0; k < nrows; k++) acc[0][k] = round(acc[0][k] + get(i, k));
     }
     for (let j = 1; j < 4; j++) {
       for (let k = 0; k < nrows; k++) {
-        acc[j][k] = f32(acc[j][k] + acc[j - 1][k]);
+        acc[j][k] = round(acc[j][k] + acc[j - 1][k]);
         acc[j - 1][k] = 0;
       }
       // (i & (levelMask << (j * levelPower))) !== 0, without 32-bit overflow
@@ -42,21 +49,97 @@ function multiRowSum(
     }
   }
   for (; i < size; i++) {
-    for (let k = 0; k < nrows; k++) acc[0][k] = f32(acc[0][k] + get(i, k));
+    for (let k = 0; k < nrows; k++) acc[0][k] = round(acc[0][k] + get(i, k));
   }
   for (let j = 1; j < 4; j++) {
-    for (let k = 0; k < nrows; k++) acc[0][k] = f32(acc[0][k] + acc[j][k]);
+    for (let k = 0; k < nrows; k++) acc[0][k] = round(acc[0][k] + acc[j][k]);
   }
   return acc[0];
 }
 
 /** PyTorch `row_sum`: four interleaved partial sums (ilp factor 4), then combined. */
-function rowSum(get: (i: number) => number, size: number): number {
+function rowSum(get: (i: number) => number, size: number, round: Rounding): number {
   const sizeIlp = Math.floor(size / 4);
-  const partial = multiRowSum((i, k) => get(i * 4 + k), 4, sizeIlp);
-  for (let i = sizeIlp * 4; i < size; i++) partial[0] = f32(partial[0] + get(i));
-  for (let k = 1; k < 4; k++) partial[0] = f32(partial[0] + partial[k]);
+  const partial = multiRowSum((i, k) => get(i * 4 + k), 4, sizeIlp, round);
+  for (let i = sizeIlp * 4; i < size; i++) partial[0] = round(partial[0] + get(i));
+  for (let k = 1; k < 4; k++) partial[0] = round(partial[0] + partial[k]);
   return partial[0];
+}
+
+/**
+ * Sum of `n` contiguous values from `start`, in PyTorch's CPU order (`tensor.sum()`, or a
+ * reduction over the last, contiguous dimension): each lane of the vector unit sums its strided
+ * values with four interleaved cascaded accumulators; then the scalar tail is summed from 0 and
+ * the lanes are added to it one by one; below one vector, four interleaved scalar accumulators.
+ * Every addition goes through `round` (the values themselves are taken as they are).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { torchSum } from "./reduction_order.ts";
+ * // the row [1, 2, 3] of the row-major 2 x 3 matrix [[0, 0, 0], [1, 2, 3]]
+ * assert.equal(torchSum([0, 0, 0, 1, 2, 3], Math.fround, 3, 3), 6);
+ * ```
+ *
+ * @param values The values.
+ * @param round Rounding after each addition (`Math.fround`: float32 accumulators).
+ * @param start First index.
+ * @param n Number of values.
+ * @param vectorWidth float32 lanes of the CPU's vector unit (8 for AVX2, 16 for AVX-512).
+ * @returns The sum.
+ */
+export function torchSum(
+  values: ArrayLike<number>,
+  round: Rounding = f32,
+  start = 0,
+  n: number = values.length - start,
+  vectorWidth = 8,
+): number {
+  if (n < vectorWidth) return rowSum((i) => values[start + i], n, round);
+  const vecSize = Math.floor(n / vectorWidth);
+  const lanes: number[] = [];
+  for (let l = 0; l < vectorWidth; l++) {
+    lanes.push(rowSum((v) => values[start + v * vectorWidth + l], vecSize, round));
+  }
+  let total = 0;
+  for (let k = vecSize * vectorWidth; k < n; k++) total = round(total + values[start + k]);
+  for (let l = 0; l < vectorWidth; l++) total = round(total + lanes[l]);
+  return total;
+}
+
+/**
+ * Sum of one column of a row-major matrix in PyTorch's CPU order (`matrix.sum(0)`): columns in
+ * full blocks of four vectors (of four values when the matrix is narrower than a vector) go
+ * through one cascaded accumulator, the others through four interleaved partial sums.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { torchColumnSum } from "./reduction_order.ts";
+ * assert.equal(torchColumnSum([1, 2, 3, 4, 5, 6], 1, 2, 3), 7); // [[1, 2, 3], [4, 5, 6]]
+ * ```
+ *
+ * @param values Row-major values, `rows * cols` of them.
+ * @param column The column.
+ * @param rows Number of rows (the reduced dimension).
+ * @param cols Number of columns.
+ * @param round Rounding after each addition (`Math.fround`: float32 accumulators).
+ * @param vectorWidth float32 lanes of the CPU's vector unit (8 for AVX2).
+ * @returns The column's sum.
+ */
+export function torchColumnSum(
+  values: ArrayLike<number>,
+  column: number,
+  rows: number,
+  cols: number,
+  round: Rounding = f32,
+  vectorWidth = 8,
+): number {
+  const block = cols >= vectorWidth
+    ? Math.floor(cols / (4 * vectorWidth)) * 4 * vectorWidth
+    : Math.floor(cols / 4) * 4;
+  const get = (i: number) => values[i * cols + column];
+  return column < block ? multiRowSum((i) => get(i), 1, rows, round)[0] : rowSum(get, rows, round);
 }
 
 /**
@@ -80,15 +163,7 @@ function rowSum(get: (i: number) => number, size: number): number {
  */
 export function torchSum32(values: ArrayLike<number>, vectorWidth = 8): number {
   const x = Float32Array.from(values as ArrayLike<number>);
-  const n = x.length;
-  if (n < vectorWidth) return rowSum((i) => x[i], n);
-  const vecSize = Math.floor(n / vectorWidth);
-  const lanes: number[] = [];
-  for (let l = 0; l < vectorWidth; l++) lanes.push(rowSum((v) => x[v * vectorWidth + l], vecSize));
-  let total = 0;
-  for (let k = vecSize * vectorWidth; k < n; k++) total = f32(total + x[k]);
-  for (let l = 0; l < vectorWidth; l++) total = f32(total + lanes[l]);
-  return total;
+  return torchSum(x, f32, 0, x.length, vectorWidth);
 }
 
 /**
@@ -118,17 +193,7 @@ export function torchColumnSums32(
   if (x.length !== rows * cols) {
     throw new RangeError(`Expected ${rows * cols} values, but found ${x.length}`);
   }
-  // Columns in full blocks go through multi_row_sum (sequential with a cascade); the rest
-  // through row_sum (four interleaved partial sums).
-  const block = cols >= vectorWidth
-    ? Math.floor(cols / (4 * vectorWidth)) * 4 * vectorWidth
-    : Math.floor(cols / 4) * 4;
-  const out: number[] = [];
-  for (let j = 0; j < cols; j++) {
-    const get = (i: number) => x[i * cols + j];
-    out.push(j < block ? multiRowSum((i) => get(i), 1, rows)[0] : rowSum(get, rows));
-  }
-  return out;
+  return Array.from({ length: cols }, (_, j) => torchColumnSum(x, j, rows, cols, f32, vectorWidth));
 }
 
 /**
@@ -158,18 +223,70 @@ export function torchRowSums32(
   if (values.length !== rows * cols) {
     throw new RangeError(`Expected ${rows * cols} values, but found ${values.length}`);
   }
-  const out: number[] = [];
-  for (let r = 0; r < rows; r++) {
-    const row = Array.from({ length: cols }, (_, j) => values[r * cols + j]);
-    out.push(torchSum32(row, vectorWidth));
-  }
-  return out;
+  const x = Float32Array.from(values as ArrayLike<number>);
+  return Array.from({ length: rows }, (_, r) => torchSum(x, f32, r * cols, cols, vectorWidth));
 }
 
 /**
- * NumPy's pairwise sum of a contiguous vector (`np.sum`, `np.add.reduce`): sequential below 8
- * values, eight interleaved accumulators up to 128, and recursive halving above. With
- * `float32: true` every addition is rounded to float32, as NumPy does for float32 arrays.
+ * Sum of `n` contiguous values from `start` in NumPy's pairwise order (`np.sum`,
+ * `np.add.reduce`, `pairwise_sum` in NumPy's C source): left to right from -0.0 below 8 values;
+ * up to 128 values eight strided accumulators, combined as
+ * `((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))`, then the remainder left to right; longer
+ * runs split in two halves (the first a multiple of 8 long) whose sums are added. Every addition
+ * goes through `round`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { numpyPairwiseSum } from "./reduction_order.ts";
+ * const v = [16777216, 1, 1, 1, 1, 1, 1, 1, 1];
+ * // float32 accumulators: r0 = 2^24 + 1 rounds to 2^24, r1..r7 = 1; then + 1 at the end
+ * assert.equal(numpyPairwiseSum(v, Math.fround), 16777224);
+ * ```
+ *
+ * @param values The values.
+ * @param round Rounding after each addition (`Math.fround` for a float32 array).
+ * @param start First index.
+ * @param n Number of values.
+ * @returns The sum.
+ */
+export function numpyPairwiseSum(
+  values: ArrayLike<number>,
+  round: Rounding,
+  start = 0,
+  n: number = values.length - start,
+): number {
+  if (n < 8) {
+    // NumPy starts from -0.0 so that a sum of -0.0 values stays -0.0.
+    let res = -0;
+    for (let i = 0; i < n; i++) res = round(res + values[start + i]);
+    return res;
+  }
+  if (n <= 128) {
+    const acc = Array.from({ length: 8 }, (_, j) => values[start + j]);
+    let i = 8;
+    for (; i < n - (n % 8); i += 8) {
+      for (let j = 0; j < 8; j++) acc[j] = round(acc[j] + values[start + i + j]);
+    }
+    let res = round(
+      round(round(acc[0] + acc[1]) + round(acc[2] + acc[3])) +
+        round(round(acc[4] + acc[5]) + round(acc[6] + acc[7])),
+    );
+    for (; i < n; i++) res = round(res + values[start + i]);
+    return res;
+  }
+  let n2 = Math.floor(n / 2);
+  n2 -= n2 % 8;
+  return round(
+    numpyPairwiseSum(values, round, start, n2) +
+      numpyPairwiseSum(values, round, start + n2, n - n2),
+  );
+}
+
+/**
+ * NumPy's pairwise sum of a contiguous vector (`np.sum`, `np.add.reduce`), as
+ * {@linkcode numpyPairwiseSum}. With `float32: true` the values are rounded to float32 and every
+ * addition too, as NumPy does for float32 arrays.
  *
  * @example
  * ```ts
@@ -184,30 +301,7 @@ export function torchRowSums32(
  * @returns The sum.
  */
 export function numpySum(values: ArrayLike<number>, float32 = false): number {
-  const r: (v: number) => number = float32 ? f32 : (v) => v;
-  const x = float32 ? Float32Array.from(values as ArrayLike<number>) : values;
-  const pairwise = (start: number, n: number): number => {
-    if (n < 8) {
-      // NumPy starts from -0.0 so that a sum of -0.0 values stays -0.0.
-      let res = -0;
-      for (let i = 0; i < n; i++) res = r(res + x[start + i]);
-      return res;
-    }
-    if (n <= 128) {
-      const acc = Array.from({ length: 8 }, (_, j) => x[start + j]);
-      let i = 8;
-      for (; i < n - (n % 8); i += 8) {
-        for (let j = 0; j < 8; j++) acc[j] = r(acc[j] + x[start + i + j]);
-      }
-      let res = r(
-        r(r(acc[0] + acc[1]) + r(acc[2] + acc[3])) + r(r(acc[4] + acc[5]) + r(acc[6] + acc[7])),
-      );
-      for (; i < n; i++) res = r(res + x[start + i]);
-      return res;
-    }
-    let n2 = Math.floor(n / 2);
-    n2 -= n2 % 8;
-    return r(pairwise(start, n2) + pairwise(start + n2, n - n2));
-  };
-  return pairwise(0, x.length);
+  return float32
+    ? numpyPairwiseSum(Float32Array.from(values as ArrayLike<number>), f32)
+    : numpyPairwiseSum(values, exact);
 }

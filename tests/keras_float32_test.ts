@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import {
   addOnesF32,
   sumInOrder,
-  sumNumpyPairwise,
   sumSequential,
   sumTf8Lane,
-  sumTorch,
-  sumTorchColumn,
   wrapInt32,
 } from "../lib/keras_float32.ts";
+import { numpyPairwiseSum } from "../lib/reduction_order.ts";
+
+const sumNumpyPairwise = (v: number[]): number => numpyPairwiseSum(v, Math.fround);
 
 Deno.test("addOnesF32 equals adding 1.0 in float32 one at a time", () => {
   const starts = [0, 5, 16777200, 16777216, 16777217, 16777218, 16777220, 2.5, 8388607.5, -3];
@@ -76,25 +76,4 @@ Deno.test("wrapInt32 is two's complement wrap", () => {
   ) {
     assert.equal(wrapInt32(x), x | 0, String(x));
   }
-});
-
-Deno.test("sumTorch and sumTorchColumn match torch.sum (torch 2.13, AVX2) on recorded data", () => {
-  const file = JSON.parse(
-    Deno.readTextFileSync(new URL("./fixtures/torch_sums.json", import.meta.url)),
-  ) as {
-    vectors: Array<{ values: number[]; sum: number }>;
-    matrices: Array<{ matrix: number[][]; row_sums: number[]; col_sums: number[] }>;
-  };
-  assert.ok(file.vectors.length > 70 && file.matrices.length > 40);
-  for (const c of file.vectors) assert.equal(sumTorch(c.values), c.sum, `n = ${c.values.length}`);
-  for (const c of file.matrices) {
-    const C = c.matrix.length;
-    const flat = c.matrix.flat();
-    for (let i = 0; i < C; i++) assert.equal(sumTorch(flat, Math.fround, i * C, C), c.row_sums[i]);
-    for (let j = 0; j < C; j++) {
-      assert.equal(sumTorchColumn(flat, j, C, C), c.col_sums[j], `C ${C}`);
-    }
-  }
-  // they are not plain left-to-right sums (the test would not catch a wrong order otherwise)
-  assert.ok(file.vectors.some((c) => sumSequential(c.values) !== c.sum));
 });

@@ -75,4 +75,7 @@ Deno.test("torch orders match real torch 2.13 sums (tests/fixtures/torch_sums.js
     assert.deepEqual(torchColumnSums32(m.matrix.flat(), rows, cols), m.col_sums);
   }
   assert.ok(fixture.vectors.length > 50 && fixture.matrices.length > 40);
+  // they are not plain left-to-right sums (the test would not catch a wrong order otherwise)
+  const leftToRight = (v: number[]) => v.reduce((a, b) => Math.fround(a + Math.fround(b)), 0);
+  assert.ok(fixture.vectors.some((v) => leftToRight(v.values) !== v.sum));
 });
