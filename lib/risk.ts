@@ -161,15 +161,9 @@ function halfUlp(x: number): number {
  * assert.equal(r.compiledFreezeBatch, 1);
  * ```
  */
-export function simulateFloat32Cell(counts: readonly number[]): {
-  exact: number;
-  eager: number;
-  compiled: number;
-  eagerFirstLossBatch: number | null;
-  compiledFreezeBatch: number | null;
-  int32WrapBatch: number | null;
-  eagerFirstRiskBatch: number | null;
-} {
+export function simulateFloat32Cell(
+  counts: readonly number[],
+): Omit<CellRisk, "class" | "perBatch"> {
   let exact = 0, eager = 0, compiled = 0;
   let eagerFirst: number | null = null, freeze: number | null = null, wrap: number | null = null;
   let risk: number | null = null;
