@@ -63,26 +63,6 @@ export interface KerasEmulationOptions {
   trackExact?: boolean;
 }
 
-/** Options of {@link IoU}. */
-export interface IoUOptions extends KerasEmulationOptions {
-  /** Number of classes C (the matrix is C x C). */
-  numClasses: number;
-  /** Classes whose IoU is averaged (Keras `target_class_ids`). */
-  targetClassIds: readonly number[];
-  /** Metric name (Keras default: the snake_case class name). */
-  name?: string;
-  /** Metric dtype as in Keras ("float32", "float64", "int", "int32", "int64"). */
-  dtype?: string;
-  /** A true label whose pixels are not counted (Keras `ignore_class`), or null. */
-  ignoreClass?: number | null;
-  /** False: y_true holds scores or one-hot vectors, reduced with argmax over `axis`. */
-  sparseYTrue?: boolean;
-  /** False: y_pred holds scores, reduced with argmax over `axis`. */
-  sparseYPred?: boolean;
-  /** The class axis for argmax (default -1; Keras 3 `result()` fails for axis other than -1 or 0). */
-  axis?: number;
-}
-
 /** Options of {@link MeanIoU}. */
 export interface MeanIoUOptions extends KerasEmulationOptions {
   /** Number of classes C (the matrix is C x C). */
@@ -99,6 +79,12 @@ export interface MeanIoUOptions extends KerasEmulationOptions {
   sparseYPred?: boolean;
   /** The class axis for argmax (default -1; Keras 3 `result()` fails for axis other than -1 or 0). */
   axis?: number;
+}
+
+/** Options of {@link IoU}: those of {@link MeanIoU} and the classes to average. */
+export interface IoUOptions extends MeanIoUOptions {
+  /** Classes whose IoU is averaged (Keras `target_class_ids`). */
+  targetClassIds: readonly number[];
 }
 
 /** Options of {@link BinaryIoU}. */
