@@ -67,6 +67,26 @@ step "deno install --frozen" "$DENO" install --frozen
 step "deno fmt --check" "$DENO" fmt --check
 step "deno lint" "$DENO" lint
 step "deno check" "$DENO" task check
+# The CLI's oracle test (tests/cli_oracle_test.ts) checks it against masks written by numpy and
+# Pillow and values from scikit-learn. The toolkit never needs Python: where pip can install those
+# three (here offline, from the machine's own package mirror; --retries 0 because the public index
+# is unreachable), they go into .venv-oracle and the test runs; elsewhere it is skipped and the
+# test run lists it as ignored.
+oracle_python() {
+  local py=.venv-oracle/bin/python
+  if ! "$py" -c "import numpy, PIL, sklearn" 2>/dev/null; then
+    python3 -m venv .venv-oracle >/dev/null 2>&1 &&
+      timeout 600 .venv-oracle/bin/pip install -q --retries 0 numpy pillow scikit-learn \
+        >/dev/null 2>&1
+  fi
+  "$py" -c "import numpy, PIL, sklearn" 2>/dev/null
+}
+if oracle_python; then
+  export ORACLE_PYTHON="$PWD/.venv-oracle/bin/python"
+  echo "=== CLI oracle: numpy, Pillow and scikit-learn in .venv-oracle"
+else
+  echo "NOTE: numpy, Pillow or scikit-learn could not be installed; the CLI oracle test is skipped"
+fi
 # Tests that open WebGPU devices (tfjs-webgpu and the WGSL counter) run in their own process: on
 # the software adapter here (Mesa llvmpipe) that process now and then aborts at exit with glibc's
 # "corrupted size vs. prev_size", after every test has passed (seen about once in five runs of
