@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Record what Keras 3.15's IoU / MeanIoU result() returns under TensorFlow XLA for many matrices.
+
+Not needed by the toolkit: it pins down, on real TensorFlow, the float32 order in which XLA sums
+the IoU vector (tests/keras_tf_xla_sum_test.ts replays the file). Each record holds a seed; the
+confusion matrix is regenerated from it by the xorshift generator below, which the test mirrors,
+so the file stays small. The matrix is assigned to total_cm and result() is run through
+tf.function(jit_compile=True) and eagerly.
+
+    KERAS_BACKEND=tensorflow python tools/tf_xla_sum_oracle.py --out tests/fixtures/keras-v3.15.1-tf-xla-sums.json
+"""
+
+import argparse
+import json
+import os
+import platform
+
+M32 = 0xFFFFFFFF
+
+
+def confusion_matrix(num_classes, seed):
+    """Cells in [0, 1000), about 40 % zeros; a seed divisible by 3 empties one class."""
+    s = (seed & M32) or 1
+    cm = []
+    for _ in range(num_classes * num_classes):
+        s ^= (s << 13) & M32
+        s ^= s >> 17
+        s ^= (s << 5) & M32
+        cm.append(s % 1000 if (s >> 10) % 5 < 3 else 0)
+    if seed % 3 == 0:
+        k = seed % num_classes
+        for j in range(num_classes):
+            cm[k * num_classes + j] = 0
+            cm[j * num_classes + k] = 0
+    return cm
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--per-config", type=int, default=8)
+    args = ap.parse_args()
+    os.environ["KERAS_BACKEND"] = "tensorflow"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import numpy as np
+    import tensorflow as tf
+    import keras
+
+    configs = [("MeanIoU", c, None, "int64") for c in list(range(2, 41)) + [48, 63, 64, 65, 81, 100, 150]]
+    configs += [("MeanIoU", c, None, "float32") for c in [8, 12, 16, 20, 24, 33, 40, 64, 100]]
+    for k in [8, 12, 16, 20, 24, 33, 40]:
+        # a fixed shuffle of k of the k + 3 classes
+        targets = [(7 * i + 3) % (k + 3) for i in range(k)]
+        configs.append(("IoU", k + 3, targets, "int64"))
+    records = []
+    seed = 1
+    for cls, C, targets, dtype in configs:
+        if cls == "MeanIoU":
+            m = keras.metrics.MeanIoU(num_classes=C, dtype=dtype)
+        else:
+            m = keras.metrics.IoU(num_classes=C, target_class_ids=targets, dtype=dtype)
+        compiled = tf.function(m.result, jit_compile=True)
+        for _ in range(args.per_config):
+            cm = np.array(confusion_matrix(C, seed), dtype=np.int64).reshape(C, C)
+            m.total_cm.assign(cm.astype(m.total_cm.dtype.name if hasattr(m.total_cm.dtype, "name") else m.total_cm.dtype))
+            records.append(dict(metric=cls, num_classes=C, target_class_ids=targets, dtype=dtype, seed=seed,
+                                xla=float(compiled().numpy()), eager=float(m.result().numpy())))
+            seed += 1
+    out = dict(keras_version=keras.__version__, tensorflow=tf.__version__, machine=platform.machine(),
+               processor=platform.processor() or None, cpu=_cpu_name(), records=records)
+    with open(args.out, "w") as f:
+        json.dump(out, f, indent=0)
+    print(len(records), "records ->", args.out)
+
+
+def _cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+if __name__ == "__main__":
+    main()
