@@ -69,8 +69,10 @@ export type SummationOrder =
   | "numpy-pairwise"
   | "tf-8-lane"
   | "xla-16-lane"
-  | "tf-xla-int-state"
-  | "tf-xla-float-state"
+  | "xla-cpu"
+  | "tf-xla-cpu-int"
+  | "jax-jit-cpu-int"
+  | "jax-jit-cpu-float"
   | "torch-cascade";
 
 /**
@@ -180,38 +182,54 @@ export function sumXla16Lane(
 }
 
 /**
- * How TensorFlow's XLA (CPU) sums the IoU vector in Keras 3.15's `result()`, measured on real
- * TensorFlow 2.21 (`tools/tf_xla_sum_oracle.py`, x86-64 with AVX2). Above 32 values XLA splits the
- * sum into windows of 32 (zero padded, the lower pad rounded down), each summed left to right,
- * and adds the window sums left to right. Up to 32 values it is one loop, fully unrolled and left
- * to right for a float32 state (`vectorLoop: false`); with an integer state the loop also does
- * int64 arithmetic and LLVM vectorizes some lengths (`vectorLoop: true`): 4 float lanes in
- * `parts` interleaved accumulators over the first `vectorized` values, the parts added lane by
- * lane, the lanes as `(l0 + l2) + (l1 + l3)`, then the remaining values one by one.
+ * How LLVM vectorized XLA's loop over one length of vector: `lanes` float lanes, each summing its
+ * values left to right (`values[i]` goes to lane `i % lanes`), over the first `main` values; the
+ * lanes then halve (`l[i] + l[i + lanes / 2]`, ...) down to one; then, optionally, an epilogue
+ * vector of `epilogueLanes` lanes that starts as `[sum, 0, ...]` and takes `epilogueRounds` more
+ * rounds of values before it halves the same way; the rest is added left to right.
+ */
+export interface XlaVectorPlan {
+  /** Lanes of the main vector loop. */
+  readonly lanes: number;
+  /** Values in the main loop (a multiple of `lanes`). */
+  readonly main: number;
+  /** Lanes of the epilogue vector (none when absent). */
+  readonly epilogueLanes?: number;
+  /** Rounds of the epilogue. */
+  readonly epilogueRounds?: number;
+}
+
+/**
+ * A float32 sum as XLA (CPU) emits it for Keras 3.15's `result()`, given the vector plans by length
+ * (see the `*_PLANS` tables): lengths without a plan are a scalar left-to-right loop; above 32
+ * values XLA's tree reduction rewriter splits the sum into windows of 32 (zero padded, the lower
+ * pad rounded down), each summed left to right, and adds the window sums left to right.
  *
- * The vector loop is compiled for the host CPU, so other vector widths (AVX-512, Arm) may change
- * the last ulp; lengths above 1024 (windows of windows) were not measured.
+ * The plans were read from the optimized LLVM IR that XLA dumps and confirmed on real results
+ * (`tools/tf_xla_sum_oracle.py`, x86-64 with AVX2); the vector loops are compiled for the host
+ * CPU, so other vector widths (AVX-512, Arm) may change the last ulp, and lengths above 1024
+ * (windows of windows) were not measured.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { sumTfXlaCpu } from "./keras_float32.ts";
- * // 12 values: four lanes; 2^24 meets only its own lane (+ 1, + 1, lost to ties to even)
+ * import { sumXlaCpu, TF_XLA_INT_PLANS } from "./keras_float32.ts";
+ * // 12 values in 4 lanes: 2^24 meets only its own lane (+ 1, + 1, each lost to ties to even)
  * const v = [16777216, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1];
- * assert.equal(sumTfXlaCpu(v, true), 16777216 + 6);
- * assert.equal(sumTfXlaCpu(v, false), 16777216); // left to right: every + 1 is lost
+ * assert.equal(sumXlaCpu(v, TF_XLA_INT_PLANS), 16777216 + 6);
+ * assert.equal(sumXlaCpu(v, {}), 16777216); // left to right: every + 1 is lost
  * ```
  *
  * @param values The values.
- * @param vectorLoop Whether LLVM's vector loop applies (integer state).
+ * @param plans Vector plans by length (`{}`: a scalar loop for every length).
  * @param round Rounding after each addition.
  * @param start First index.
  * @param n Number of values.
  * @returns The sum.
  */
-export function sumTfXlaCpu(
+export function sumXlaCpu(
   values: ArrayLike<number>,
-  vectorLoop: boolean,
+  plans: Readonly<Record<number, XlaVectorPlan>>,
   round: (x: number) => number = Math.fround,
   start = 0,
   n: number = values.length - start,
@@ -225,30 +243,67 @@ export function sumTfXlaCpu(
     }
     return total;
   }
-  const [parts, vectorized] = (vectorLoop ? XLA_CPU_LOOP[n] : undefined) ?? [0, 0];
-  if (parts === 0) return sumSequential(values, round, start, n, 1);
-  const acc = Array.from({ length: parts }, () => [0, 0, 0, 0]);
-  for (let i = 0; i < vectorized; i++) {
-    const lanes = acc[Math.floor(i / 4) % parts];
-    lanes[i % 4] = round(lanes[i % 4] + values[start + i]);
+  const plan = plans[n];
+  if (plan === undefined) return sumSequential(values, round, start, n, 1);
+  const halve = (lanes: number[]): number => {
+    for (let width = lanes.length / 2; width >= 1; width /= 2) {
+      for (let l = 0; l < width; l++) lanes[l] = round(lanes[l] + lanes[l + width]);
+    }
+    return lanes[0];
+  };
+  const lanes = new Array<number>(plan.lanes).fill(0);
+  for (let i = 0; i < plan.main; i++) {
+    lanes[i % plan.lanes] = round(lanes[i % plan.lanes] + values[start + i]);
   }
-  const r = acc[0];
-  for (let u = 1; u < parts; u++) for (let l = 0; l < 4; l++) r[l] = round(acc[u][l] + r[l]);
-  let s = round(round(r[0] + r[2]) + round(r[1] + r[3]));
-  for (let i = vectorized; i < n; i++) s = round(s + values[start + i]);
+  let s = halve(lanes);
+  let i = plan.main;
+  if (plan.epilogueLanes !== undefined) {
+    const tail = new Array<number>(plan.epilogueLanes).fill(0);
+    tail[0] = s;
+    for (let r = 0; r < (plan.epilogueRounds ?? 1); r++, i += plan.epilogueLanes) {
+      for (let l = 0; l < plan.epilogueLanes; l++) {
+        tail[l] = round(tail[l] + values[start + i + l]);
+      }
+    }
+    s = halve(tail);
+  }
+  for (; i < n; i++) s = round(s + values[start + i]);
   return s;
 }
 
+const plansFor = (
+  lengths: readonly number[],
+  plan: XlaVectorPlan,
+): Record<number, XlaVectorPlan> => Object.fromEntries(lengths.map((n) => [n, plan]));
+const range = (from: number, to: number): number[] =>
+  Array.from({ length: to - from + 1 }, (_, k) => from + k);
+
 /**
- * Length -> [interleaved parts, values in the vector loop] of the vectorized lengths (read from
- * the optimized LLVM IR that XLA dumps, and confirmed on results); other lengths up to 32 stay
- * scalar.
+ * TensorFlow 2.21's XLA, integer state: the `result()` loop also does int64 arithmetic (4 to a
+ * 256-bit register), so LLVM vectorizes it 4 lanes wide, interleaved by 2 from 17 on (8 lanes in
+ * the plan's terms); the other lengths stay scalar. With a float32 state the loop stays scalar.
  */
-const XLA_CPU_LOOP: Record<number, readonly [number, number]> = {
-  12: [1, 12],
-  16: [1, 12],
-  ...Object.fromEntries([17, 18, 19, 20, 21, 22, 23, 24].map((n) => [n, [2, 16] as const])),
-  ...Object.fromEntries([25, 26, 27, 28, 29, 30, 31, 32].map((n) => [n, [2, 24] as const])),
+export const TF_XLA_INT_PLANS: Readonly<Record<number, XlaVectorPlan>> = {
+  12: { lanes: 4, main: 12 },
+  16: { lanes: 4, main: 12 },
+  ...plansFor(range(17, 24), { lanes: 8, main: 16 }),
+  ...plansFor(range(25, 32), { lanes: 8, main: 24 }),
+};
+
+const JAX_JIT_COMMON: Record<number, XlaVectorPlan> = {
+  ...plansFor(range(16, 19), { lanes: 8, main: 16 }),
+  ...plansFor(range(20, 23), { lanes: 4, main: 16, epilogueLanes: 4, epilogueRounds: 1 }),
+  ...plansFor(range(24, 31), { lanes: 8, main: 24 }),
+  32: { lanes: 8, main: 32 },
+};
+
+/** jaxlib 0.10.2's XLA under `jax.jit`, integer state (int32 on JAX). */
+export const JAX_JIT_INT_PLANS: Readonly<Record<number, XlaVectorPlan>> = JAX_JIT_COMMON;
+
+/** jaxlib 0.10.2's XLA under `jax.jit`, float32 state: as the integer state but for 22 and 23. */
+export const JAX_JIT_FLOAT_PLANS: Readonly<Record<number, XlaVectorPlan>> = {
+  ...JAX_JIT_COMMON,
+  ...plansFor([22, 23], { lanes: 4, main: 16, epilogueLanes: 2, epilogueRounds: 3 }),
 };
 
 /**
@@ -275,10 +330,14 @@ export function sumInOrder(
       return sumTf8Lane(values, round, start, n);
     case "xla-16-lane":
       return sumXla16Lane(values, round, start, n);
-    case "tf-xla-int-state":
-      return sumTfXlaCpu(values, true, round, start, n);
-    case "tf-xla-float-state":
-      return sumTfXlaCpu(values, false, round, start, n);
+    case "xla-cpu":
+      return sumXlaCpu(values, {}, round, start, n);
+    case "tf-xla-cpu-int":
+      return sumXlaCpu(values, TF_XLA_INT_PLANS, round, start, n);
+    case "jax-jit-cpu-int":
+      return sumXlaCpu(values, JAX_JIT_INT_PLANS, round, start, n);
+    case "jax-jit-cpu-float":
+      return sumXlaCpu(values, JAX_JIT_FLOAT_PLANS, round, start, n);
     case "torch-cascade":
       return torchSum(values, round, start, n);
     default:

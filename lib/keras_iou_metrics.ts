@@ -19,8 +19,11 @@ import {
   EPSILON_F32,
   f32,
   FLOAT32_COUNT_LIMIT,
+  JAX_JIT_FLOAT_PLANS,
+  JAX_JIT_INT_PLANS,
   sumInOrder,
   type SummationOrder,
+  TF_XLA_INT_PLANS,
   VALID_THRESHOLD_F32,
   wrapInt32,
 } from "./keras_float32.ts";
@@ -298,33 +301,37 @@ export class IoU {
     this.#resultF64 = d.resultF64;
     this.#rule = outOfRangeRule(p, this.backend, this.compiled);
     // numpy: pairwise; TF eager: Eigen's 8 lanes; JAX eager: left to right; jax.jit: 16 lanes
-    // (all observed on real Keras 3.15.1 with up to 16 targets); TF XLA: Keras 3.15's result()
-    // as XLA compiles it for an AVX2 host (sumTfXlaCpu: measured for 2-150 targets, int and
-    // float32 state); before
-    // 3.15, left to right (observed on the shared 3.7 / 3.8 files, up to 4 classes)
+    // (all observed on real Keras 3.15.1 with up to 16 targets; before 3.15 on the shared 3.7 /
+    // 3.8 files, up to 4 classes; TF XLA before 3.15: left to right). Keras 3.15 on XLA (TF XLA,
+    // jax.jit, and JAX eager, whose ops XLA compiles one by one): the loops XLA emits for the host
+    // CPU (sumXlaCpu), measured for 2-150 targets with an int and a float32 state.
+    const masked = p.zeroesInvalidIoU;
+    const intState = !this.stateDtype.startsWith("float");
     this.#order = this.backend === "numpy"
       ? "numpy-pairwise"
       : this.backend === "tensorflow"
       ? (!this.compiled
         ? "tf-8-lane"
-        : !p.zeroesInvalidIoU
+        : !masked
         ? "sequential"
-        : this.stateDtype.startsWith("float")
-        ? "tf-xla-float-state"
-        : "tf-xla-int-state")
-      : this.backend === "jax" && this.compiled
-      ? "xla-16-lane"
+        : intState
+        ? "tf-xla-cpu-int"
+        : "xla-cpu")
+      : this.backend === "jax"
+      ? (this.compiled
+        ? (!masked ? "xla-16-lane" : intState ? "jax-jit-cpu-int" : "jax-jit-cpu-float")
+        : (masked ? "xla-cpu" : "sequential"))
       : this.backend === "torch"
       ? "torch-cascade"
       : "sequential";
     const k = this.targetClassIds.length;
     if (
-      (this.backend === "torch" && k >= 8 && !p.zeroesInvalidIoU) ||
-      (this.compiled && this.backend === "tensorflow" && p.zeroesInvalidIoU && k > 1024) ||
-      (this.compiled && this.backend === "jax" && k > 16) ||
-      (this.compiled && k >= 8 && !p.zeroesInvalidIoU) || // XLA orders observed on 3.15.1 only
+      (this.backend === "torch" && k >= 8 && !masked) ||
+      (masked && (this.backend === "jax" || this.compiled) && k > 1024) ||
+      (this.compiled && this.backend === "jax" && k > 16 && !masked) ||
+      (this.compiled && k >= 8 && !masked) || // XLA orders observed on 3.15.1 only
       (!this.compiled && this.backend === "tensorflow" && k >= 64) ||
-      (!this.compiled && this.backend === "jax" && k > 32)
+      (!this.compiled && this.backend === "jax" && k > 32 && !masked)
     ) {
       this.caveats.push(
         `With ${this.targetClassIds.length} target ids the float32 sum order of the IoU vector ` +
@@ -332,13 +339,31 @@ export class IoU {
           "1-2 ulp of result() may differ from real Keras",
       );
     }
-    if (
-      this.compiled && this.backend === "tensorflow" && p.zeroesInvalidIoU && k >= 12 && k <= 1024
-    ) {
+    const vectorized = this.#order === "tf-xla-cpu-int"
+      ? TF_XLA_INT_PLANS[k]
+      : this.#order === "jax-jit-cpu-int"
+      ? JAX_JIT_INT_PLANS[k]
+      : this.#order === "jax-jit-cpu-float"
+      ? JAX_JIT_FLOAT_PLANS[k]
+      : undefined;
+    if (vectorized !== undefined) {
       this.caveats.push(
         `With ${k} target ids XLA vectorizes the float32 sum of the IoU vector for the host CPU: ` +
-          "reproduced for x86-64 with AVX2 (TensorFlow 2.21); on AVX-512 or Arm hosts the last " +
-          "ulp of result() may differ",
+          "reproduced for x86-64 with AVX2 (TensorFlow 2.21, jaxlib 0.10.2); on AVX-512 or Arm " +
+          "hosts the last ulp of result() may differ",
+      );
+    }
+    const allInOrder = this.targetClassIds.every((id, j) => id === j) && k === this.numClasses;
+    if (
+      masked && this.compiled && (this.backend === "jax" || this.backend === "tensorflow") &&
+      k >= 12 && k <= 32 && !allInOrder
+    ) {
+      // measured: under jax.jit the vector loop changes with the pattern of the ids (in order,
+      // a prefix, shuffled); TF XLA matched for one shuffled pattern
+      this.caveats.push(
+        "The loop XLA emits for the IoU sum depends on the pattern of the target ids; it is " +
+          "reproduced for the ids 0..numClasses-1 in order (MeanIoU), for others the last ulp of " +
+          "result() may differ",
       );
     }
     if (this.backend === "torch") {

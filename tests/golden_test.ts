@@ -16,7 +16,7 @@ Deno.test("extra real-Keras 3.15.1 runs (tools/keras_oracle.py, scenarios X) rep
   const r = replayGoldenDirs([FIXTURES]);
   assert.ok(r.passed > 790, `only ${r.passed} records compared`);
   // Including the TF XLA MeanIoU with 12 and 16 classes and an int64 state, whose IoU sum LLVM
-  // vectorizes (see sumTfXlaCpu and tests/keras_tf_xla_sum_test.ts).
+  // vectorizes (see sumXlaCpu and tests/keras_tf_xla_sum_test.ts).
   assert.deepEqual(r.lines, []);
   assert.equal(r.failed, 0);
 });

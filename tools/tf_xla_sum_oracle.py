@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Record what Keras 3.15's IoU / MeanIoU result() returns under TensorFlow XLA for many matrices.
+"""Record what Keras 3.15's IoU / MeanIoU result() returns, compiled and eager, for many matrices.
 
-Not needed by the toolkit: it pins down, on real TensorFlow, the float32 order in which XLA sums
-the IoU vector (tests/keras_tf_xla_sum_test.ts replays the file). Each record holds a seed; the
-confusion matrix is regenerated from it by the xorshift generator below, which the test mirrors,
-so the file stays small. The matrix is assigned to total_cm and result() is run through
-tf.function(jit_compile=True) and eagerly.
+Not needed by the toolkit: it pins down, on real TensorFlow or JAX, the float32 order in which
+the backend sums the IoU vector (tests/keras_tf_xla_sum_test.ts replays the files). Each record
+holds a seed; the confusion matrix is regenerated from it by the xorshift generator below, which
+the test mirrors, so the file stays small. The matrix is assigned to total_cm and result() is run
+compiled (TensorFlow: tf.function(jit_compile=True); JAX: jax.jit of stateless_result) and eagerly.
 
-    KERAS_BACKEND=tensorflow python tools/tf_xla_sum_oracle.py --out tests/fixtures/keras-v3.15.1-tf-xla-sums.json
+    python tools/tf_xla_sum_oracle.py --out tests/fixtures/keras-v3.15.1-tf-xla-sums.json
+    python tools/tf_xla_sum_oracle.py --backend jax --out tests/fixtures/keras-v3.15.1-jax-jit-sums.json
 """
 
 import argparse
@@ -39,12 +40,28 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
     ap.add_argument("--per-config", type=int, default=8)
+    ap.add_argument("--backend", default="tensorflow", choices=["tensorflow", "jax"])
     args = ap.parse_args()
-    os.environ["KERAS_BACKEND"] = "tensorflow"
+    os.environ["KERAS_BACKEND"] = args.backend
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import numpy as np
-    import tensorflow as tf
     import keras
+
+    if args.backend == "tensorflow":
+        import tensorflow as tf
+
+        lib = dict(tensorflow=tf.__version__)
+
+        def compile_result(m):
+            return tf.function(m.result, jit_compile=True)
+    else:
+        import jax
+
+        lib = dict(jax=jax.__version__)
+
+        def compile_result(m):
+            jres = jax.jit(m.stateless_result)
+            return lambda: jres([v.value for v in m.variables])
 
     configs = [("MeanIoU", c, None, "int64") for c in list(range(2, 41)) + [48, 63, 64, 65, 81, 100, 150]]
     configs += [("MeanIoU", c, None, "float32") for c in [8, 12, 16, 20, 24, 33, 40, 64, 100]]
@@ -59,14 +76,14 @@ def main():
             m = keras.metrics.MeanIoU(num_classes=C, dtype=dtype)
         else:
             m = keras.metrics.IoU(num_classes=C, target_class_ids=targets, dtype=dtype)
-        compiled = tf.function(m.result, jit_compile=True)
+        compiled = compile_result(m)
         for _ in range(args.per_config):
             cm = np.array(confusion_matrix(C, seed), dtype=np.int64).reshape(C, C)
-            m.total_cm.assign(cm.astype(m.total_cm.dtype.name if hasattr(m.total_cm.dtype, "name") else m.total_cm.dtype))
+            m.total_cm.assign(cm.astype(keras.backend.standardize_dtype(m.total_cm.dtype)))
             records.append(dict(metric=cls, num_classes=C, target_class_ids=targets, dtype=dtype, seed=seed,
-                                xla=float(compiled().numpy()), eager=float(m.result().numpy())))
+                                xla=float(np.asarray(compiled())), eager=float(np.asarray(m.result()))))
             seed += 1
-    out = dict(keras_version=keras.__version__, tensorflow=tf.__version__, machine=platform.machine(),
+    out = dict(keras_version=keras.__version__, backend=args.backend, **lib, machine=platform.machine(),
                processor=platform.processor() or None, cpu=_cpu_name(), records=records)
     with open(args.out, "w") as f:
         json.dump(out, f, indent=0)
