@@ -205,8 +205,9 @@ export interface XlaVectorPlan {
  * values XLA's tree reduction rewriter splits the sum into windows of 32 (zero padded, the lower
  * pad rounded down), each summed left to right, and adds the window sums left to right.
  *
- * The plans were read from the optimized LLVM IR that XLA dumps and confirmed on real results
- * (`tools/tf_xla_sum_oracle.py`, x86-64 with AVX2); the vector loops are compiled for the host
+ * The TF plans were read from the optimized LLVM IR that XLA dumps, for every length; the JAX ones
+ * from the IR of a few lengths, then fitted per length; all were checked on real results
+ * (`tools/tf_xla_sum_oracle.py`, x86-64 with AVX2). The vector loops are compiled for the host
  * CPU, so other vector widths (AVX-512, Arm) may change the last ulp, and lengths above 1024
  * (windows of windows) were not measured.
  *
