@@ -104,7 +104,10 @@ export function sumSequential(
  * TensorFlow's CPU (Eigen) float32 sum of a vector: one 8-wide accumulator `a0..a7` over the
  * first `floor(n / 8) * 8` values (lane j takes values j, j + 8, ...), a scalar tail `t` over the
  * rest, then `t + ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7))`. Below 8 values this is a
- * left-to-right sum. Observed to match real TensorFlow for n < 64 (keras-semantics notes 11.1).
+ * left-to-right sum. From 64 values on, Eigen unrolls by four: four such accumulators take turns
+ * over the first `floor(n / 32) * 32` values and are added in order (`((p0 + p1) + p2) + p3`),
+ * then the remaining whole packets go to that sum. Matches real TensorFlow 2.21 (Keras 3.15.1
+ * `result()`, tests/fixtures/keras-v3.15.1-tf-xla-sums.json, eager) for 2-150 values.
  *
  * @example
  * ```ts
@@ -127,7 +130,18 @@ export function sumTf8Lane(
   }
   const a = new Array<number>(8).fill(0);
   const whole = n - (n % 8);
-  for (let i = 0; i < whole; i += 8) {
+  let i = 0;
+  if (n >= 64) {
+    const packets = [a, a.slice(), a.slice(), a.slice()];
+    for (const four = n - (n % 32); i < four; i += 32) {
+      for (let u = 0; u < 4; u++) {
+        const p = packets[u];
+        for (let j = 0; j < 8; j++) p[j] = round(p[j] + values[start + i + 8 * u + j]);
+      }
+    }
+    for (let u = 1; u < 4; u++) for (let j = 0; j < 8; j++) a[j] = round(a[j] + packets[u][j]);
+  }
+  for (; i < whole; i += 8) {
     for (let j = 0; j < 8; j++) a[j] = round(a[j] + values[start + i + j]);
   }
   let t = 0;
