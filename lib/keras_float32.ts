@@ -71,6 +71,7 @@ export type SummationOrder =
   | "xla-16-lane"
   | "xla-cpu"
   | "tf-xla-cpu-int"
+  | "tf-xla-cpu-float-3.8"
   | "jax-jit-cpu-int"
   | "jax-jit-cpu-float"
   | "torch-cascade";
@@ -305,6 +306,16 @@ export const TF_XLA_INT_PLANS: Readonly<Record<number, XlaVectorPlan>> = {
   ...plansFor(range(25, 32), { lanes: 8, main: 24 }),
 };
 
+/**
+ * TensorFlow 2.21's XLA, float32 state, Keras 3.8-3.14's `result()` (no `where` around the IoUs):
+ * 30 to 32 values go through an 8-lane loop (measured with that `result()` re-implemented on
+ * Keras 3.15.1's ops, `tools/tf_xla_sum_oracle.py --graph 3.8`); 3.15's stays scalar.
+ */
+export const TF_XLA_FLOAT_PLANS_3_8: Readonly<Record<number, XlaVectorPlan>> = plansFor(
+  [30, 31, 32],
+  { lanes: 8, main: 24 },
+);
+
 const JAX_JIT_COMMON: Record<number, XlaVectorPlan> = {
   ...plansFor(range(16, 19), { lanes: 8, main: 16 }),
   ...plansFor(range(20, 23), { lanes: 4, main: 16, epilogueLanes: 4, epilogueRounds: 1 }),
@@ -349,6 +360,8 @@ export function sumInOrder(
       return sumXlaCpu(values, {}, round, start, n);
     case "tf-xla-cpu-int":
       return sumXlaCpu(values, TF_XLA_INT_PLANS, round, start, n);
+    case "tf-xla-cpu-float-3.8":
+      return sumXlaCpu(values, TF_XLA_FLOAT_PLANS_3_8, round, start, n);
     case "jax-jit-cpu-int":
       return sumXlaCpu(values, JAX_JIT_INT_PLANS, round, start, n);
     case "jax-jit-cpu-float":

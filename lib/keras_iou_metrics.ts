@@ -23,6 +23,7 @@ import {
   JAX_JIT_INT_PLANS,
   sumInOrder,
   type SummationOrder,
+  TF_XLA_FLOAT_PLANS_3_8,
   TF_XLA_INT_PLANS,
   VALID_THRESHOLD_F32,
   wrapInt32,
@@ -300,38 +301,41 @@ export class IoU {
     this.#labelConv = d.labels;
     this.#resultF64 = d.resultF64;
     this.#rule = outOfRangeRule(p, this.backend, this.compiled);
-    // numpy: pairwise; TF eager: Eigen's 8 lanes (4 packets from 64 values); JAX eager: left to
-    // right; jax.jit: 16 lanes (observed on real Keras 3.15.1, and before 3.15 on the shared 3.7 /
-    // 3.8 files, up to 4 classes; TF XLA before 3.15: left to right). Keras 3.15 on XLA (TF XLA,
-    // jax.jit, and JAX eager, whose ops XLA compiles one by one): the loops XLA emits for the host
-    // CPU (sumXlaCpu), measured for 2-150 targets with an int and a float32 state.
+    // numpy: pairwise; TF eager: Eigen's 8 lanes (4 packets from 64 values); torch: cascade. On
+    // XLA (TF XLA, jax.jit, and JAX eager, whose ops XLA compiles one by one), from Keras 3.8 on:
+    // the loops XLA emits for the host CPU (sumXlaCpu), measured for 3.15.1 and for 3.8-3.14's
+    // result() re-run on 3.15.1's ops, 2-150 targets, int and float32 state. Before 3.8: TF XLA
+    // and JAX eager left to right, jax.jit 16 lanes (observed on the shared 3.7 files, up to 4
+    // classes).
     const masked = p.zeroesInvalidIoU;
+    const xlaPlans = masked || p.generation === "int-state";
     const intState = !this.stateDtype.startsWith("float");
     this.#order = this.backend === "numpy"
       ? "numpy-pairwise"
       : this.backend === "tensorflow"
       ? (!this.compiled
         ? "tf-8-lane"
-        : !masked
+        : !xlaPlans
         ? "sequential"
         : intState
         ? "tf-xla-cpu-int"
-        : "xla-cpu")
+        : masked
+        ? "xla-cpu"
+        : "tf-xla-cpu-float-3.8")
       : this.backend === "jax"
       ? (this.compiled
-        ? (!masked ? "xla-16-lane" : intState ? "jax-jit-cpu-int" : "jax-jit-cpu-float")
-        : (masked ? "xla-cpu" : "sequential"))
+        ? (!xlaPlans ? "xla-16-lane" : intState ? "jax-jit-cpu-int" : "jax-jit-cpu-float")
+        : (xlaPlans ? "xla-cpu" : "sequential"))
       : this.backend === "torch"
       ? "torch-cascade"
       : "sequential";
     const k = this.targetClassIds.length;
     if (
       (this.backend === "torch" && k >= 8 && !masked) ||
-      (masked && (this.backend === "jax" || this.compiled) && k > 1024) ||
-      (this.compiled && this.backend === "jax" && k > 16 && !masked) ||
-      (this.compiled && k >= 8 && !masked) || // XLA orders observed on 3.15.1 only
+      (xlaPlans && (this.backend === "jax" || this.compiled) && k > 1024) ||
+      (this.compiled && k >= 8 && !xlaPlans) || // XLA orders before 3.8 are unmeasured
       (!this.compiled && this.backend === "tensorflow" && k > 8192) || // Eigen's tree, unmeasured
-      (!this.compiled && this.backend === "jax" && k > 32 && !masked)
+      (!this.compiled && this.backend === "jax" && k > 32 && !xlaPlans)
     ) {
       this.caveats.push(
         `With ${this.targetClassIds.length} target ids the float32 sum order of the IoU vector ` +
@@ -341,6 +345,8 @@ export class IoU {
     }
     const vectorized = this.#order === "tf-xla-cpu-int"
       ? TF_XLA_INT_PLANS[k]
+      : this.#order === "tf-xla-cpu-float-3.8"
+      ? TF_XLA_FLOAT_PLANS_3_8[k]
       : this.#order === "jax-jit-cpu-int"
       ? JAX_JIT_INT_PLANS[k]
       : this.#order === "jax-jit-cpu-float"
@@ -349,13 +355,14 @@ export class IoU {
     if (vectorized !== undefined) {
       this.caveats.push(
         `With ${k} target ids XLA vectorizes the float32 sum of the IoU vector for the host CPU: ` +
-          "reproduced for x86-64 with AVX2 (TensorFlow 2.21, jaxlib 0.10.2); on AVX-512 or Arm " +
-          "hosts the last ulp of result() may differ",
+          "reproduced for x86-64 with AVX2 (TensorFlow 2.21, jaxlib 0.10.2" +
+          (masked ? "" : `; ${p.version}'s result() re-run on Keras 3.15.1's ops`) +
+          "); other TensorFlow or jaxlib versions, AVX-512 or Arm hosts may differ in the last ulp",
       );
     }
     const allInOrder = this.targetClassIds.every((id, j) => id === j) && k === this.numClasses;
     if (
-      masked && this.compiled && (this.backend === "jax" || this.backend === "tensorflow") &&
+      xlaPlans && this.compiled && (this.backend === "jax" || this.backend === "tensorflow") &&
       k >= 12 && k <= 32 && !allInOrder
     ) {
       // measured: under jax.jit the vector loop changes with the pattern of the ids (in order,

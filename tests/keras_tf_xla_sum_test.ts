@@ -1,9 +1,10 @@
 /**
- * Keras 3.15.1's IoU / MeanIoU result() on XLA (TensorFlow XLA, jax.jit) and eagerly, replayed
- * from real results (tools/tf_xla_sum_oracle.py): tests/fixtures/keras-v3.15.1-tf-xla-sums.json
- * (TensorFlow 2.21) and tests/fixtures/keras-v3.15.1-jax-jit-sums.json (jaxlib 0.10.2), each for
- * 2 to 150 classes, int and float32 state, MeanIoU and IoU with shuffled targets. The confusion
- * matrices are regenerated from the recorded seeds.
+ * Keras's IoU / MeanIoU result() on XLA (TensorFlow XLA, jax.jit) and eagerly, replayed from real
+ * results (tools/tf_xla_sum_oracle.py) on TensorFlow 2.21 and jaxlib 0.10.2, each for 2 to 150
+ * classes, int and float32 state, MeanIoU and IoU with shuffled targets: Keras 3.15.1's result()
+ * (tests/fixtures/keras-v3.15.1-*-sums.json) and Keras 3.8-3.14's, re-run on 3.15.1's ops
+ * (tests/fixtures/keras-v3.8-graph-*-sums.json). The confusion matrices are regenerated from the
+ * recorded seeds.
  */
 import assert from "node:assert/strict";
 import { IoU, MeanIoU } from "../lib/keras_iou_metrics.ts";
@@ -12,7 +13,7 @@ interface SumRecord {
   metric: "MeanIoU" | "IoU";
   num_classes: number;
   target_class_ids: number[] | null;
-  dtype: "int64" | "float32";
+  dtype: "int64" | "float32" | "int";
   seed: number;
   xla: number;
   eager: number;
@@ -28,6 +29,8 @@ const load = (name: string): SumFixture =>
   JSON.parse(Deno.readTextFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
 const TF = load("keras-v3.15.1-tf-xla-sums.json");
 const JAX = load("keras-v3.15.1-jax-jit-sums.json");
+const TF_38 = load("keras-v3.8-graph-tf-xla-sums.json");
+const JAX_38 = load("keras-v3.8-graph-jax-jit-sums.json");
 
 /** The oracle's generator (tools/tf_xla_sum_oracle.py), cell for cell. */
 function confusionMatrix(C: number, seed: number): number[] {
@@ -49,7 +52,7 @@ function confusionMatrix(C: number, seed: number): number[] {
 function metricFor(f: SumFixture, r: SumRecord, compiled: boolean): IoU {
   const options = {
     numClasses: r.num_classes,
-    dtype: r.dtype,
+    dtype: r.dtype === "int" ? undefined : r.dtype, // "int": Keras's default
     version: f.keras_version,
     backend: f.backend,
     compiled: compiled ? ("xla" as const) : (false as const),
@@ -100,6 +103,21 @@ Deno.test("JAX eager result() of Keras 3.15.1: XLA's windows of 32 above 32 targ
   assert.deepEqual(JAX.records.filter((r) => replay(JAX, r, false) !== r.eager).map(label), []);
   assert.ok(JAX.records.filter((r) => targets(r) > 32).length >= 100); // where the windows apply
 });
+
+for (const f of [TF_38, JAX_38]) {
+  Deno.test(`Keras 3.8-3.14's result() on ${f.backend}: XLA and eager bit for bit`, () => {
+    assert.equal(f.keras_version, "3.8");
+    const mean = f.records.filter((r) => r.metric === "MeanIoU");
+    assert.ok(mean.length > 400);
+    assert.deepEqual(mean.filter((r) => replay(f, r, true) !== r.xla).map(label), []);
+    assert.deepEqual(f.records.filter((r) => replay(f, r, false) !== r.eager).map(label), []);
+    const iou = f.records.filter((r) => r.metric === "IoU");
+    for (const r of iou.filter((r) => replay(f, r, true) !== r.xla)) {
+      const caveats = metricFor(f, r, true).caveats.join(" ");
+      assert.match(caveats, /depends on the pattern of the target ids/, label(r));
+    }
+  });
+}
 
 Deno.test("the generator mirrors the oracle's (first cells of seed 1, C = 3)", () => {
   // xorshift32 from 1: 270369, 67634689, 2647435461, ... (s % 1000 kept when (s >> 10) % 5 < 3)

@@ -9,6 +9,12 @@ compiled (TensorFlow: tf.function(jit_compile=True); JAX: jax.jit of stateless_r
 
     python tools/tf_xla_sum_oracle.py --out tests/fixtures/keras-v3.15.1-tf-xla-sums.json
     python tools/tf_xla_sum_oracle.py --backend jax --out tests/fixtures/keras-v3.15.1-jax-jit-sums.json
+
+With --graph 3.8 the result() of Keras 3.8-3.14 is run instead, re-implemented below op for op from
+the semantics notes (keras-semantics.md section 8.3) on the installed Keras's ops, since those
+versions cannot be installed here. It differs from 3.15's only where XLA sees it: no `where`
+zeroing the invalid IoUs (whose IoU is 0 / (0 + eps) = 0 anyway) and no explicit cast of the true
+positives, so the values agree and the loops XLA emits may not.
 """
 
 import argparse
@@ -36,16 +42,40 @@ def confusion_matrix(num_classes, seed):
     return cm
 
 
+def result_3_8(ops, epsilon, total_cm, dtype, target_class_ids):
+    """Keras 3.8-3.14's IoU.result() on a confusion matrix (see the module doc)."""
+    sum_over_row = ops.cast(ops.sum(total_cm, axis=0), dtype=dtype)
+    sum_over_col = ops.cast(ops.sum(total_cm, axis=1), dtype=dtype)
+    true_positives = ops.cast(ops.diag(total_cm), dtype=dtype)
+    denominator = sum_over_row + sum_over_col - true_positives
+    ids = ops.convert_to_tensor(target_class_ids, dtype="int32")
+    true_positives = ops.take_along_axis(true_positives, ids, axis=-1)
+    denominator = ops.take_along_axis(denominator, ids, axis=-1)
+    denominator = ops.cast(denominator, dtype="float32")
+    num_valid_entries = ops.sum(ops.cast(ops.greater(denominator, 1e-9), dtype="float32"))
+    iou = ops.divide(true_positives, denominator + epsilon)
+    return ops.divide(ops.sum(iou, axis=-1), num_valid_entries + epsilon)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
     ap.add_argument("--per-config", type=int, default=8)
     ap.add_argument("--backend", default="tensorflow", choices=["tensorflow", "jax"])
+    ap.add_argument("--graph", default="installed", choices=["installed", "3.8"],
+                    help="3.8: Keras 3.8-3.14's result(), re-implemented (see the module doc)")
     args = ap.parse_args()
     os.environ["KERAS_BACKEND"] = args.backend
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import numpy as np
     import keras
+
+    def result_fn(m):
+        """The metric's result() as a function of the matrix."""
+        if args.graph == "installed":
+            return None
+        ids = list(m.target_class_ids)
+        return lambda cm: result_3_8(keras.ops, keras.backend.epsilon(), cm, m.dtype, ids)
 
     if args.backend == "tensorflow":
         import tensorflow as tf
@@ -53,18 +83,32 @@ def main():
         lib = dict(tensorflow=tf.__version__)
 
         def compile_result(m):
-            return tf.function(m.result, jit_compile=True)
+            f = result_fn(m)
+            if f is None:
+                return tf.function(m.result, jit_compile=True)
+            return tf.function(lambda: f(m.total_cm), jit_compile=True)
     else:
         import jax
 
         lib = dict(jax=jax.__version__)
 
         def compile_result(m):
-            jres = jax.jit(m.stateless_result)
-            return lambda: jres([v.value for v in m.variables])
+            f = result_fn(m)
+            if f is None:
+                jres = jax.jit(m.stateless_result)
+                return lambda: jres([v.value for v in m.variables])
+            jf = jax.jit(f)
+            return lambda: jf(m.total_cm.value)
+
+    def eager_result(m):
+        f = result_fn(m)
+        return m.result() if f is None else f(m.total_cm)
 
     configs = [("MeanIoU", c, None, "int64") for c in list(range(2, 41)) + [48, 63, 64, 65, 81, 100, 150]]
-    configs += [("MeanIoU", c, None, "float32") for c in [8, 12, 16, 20, 24, 33, 40, 64, 100]]
+    floats = [8, 12, 16, 20, 24, 33, 40, 64, 100]
+    if args.graph == "3.8":
+        floats = [8, 12, 16, 20, 24, 28, 29, 30, 31, 32, 33, 40, 64, 100]
+    configs += [("MeanIoU", c, None, "float32") for c in floats]
     for k in [8, 12, 16, 20, 24, 33, 40]:
         # a fixed shuffle of k of the k + 3 classes
         targets = [(7 * i + 3) % (k + 3) for i in range(k)]
@@ -81,9 +125,11 @@ def main():
             cm = np.array(confusion_matrix(C, seed), dtype=np.int64).reshape(C, C)
             m.total_cm.assign(cm.astype(keras.backend.standardize_dtype(m.total_cm.dtype)))
             records.append(dict(metric=cls, num_classes=C, target_class_ids=targets, dtype=dtype, seed=seed,
-                                xla=float(np.asarray(compiled())), eager=float(np.asarray(m.result()))))
+                                xla=float(np.asarray(compiled())), eager=float(np.asarray(eager_result(m)))))
             seed += 1
-    out = dict(keras_version=keras.__version__, backend=args.backend, **lib, machine=platform.machine(),
+    keras_version = keras.__version__ if args.graph == "installed" else "3.8"
+    out = dict(keras_version=keras_version, result_graph=args.graph, keras_ops=keras.__version__,
+               backend=args.backend, **lib, machine=platform.machine(),
                processor=platform.processor() or None, cpu=_cpu_name(), records=records)
     with open(args.out, "w") as f:
         json.dump(out, f, indent=0)
