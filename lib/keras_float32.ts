@@ -71,6 +71,7 @@ export type SummationOrder =
   | "xla-16-lane"
   | "xla-cpu"
   | "tf-xla-cpu-int"
+  | "tf-xla-cpu-float"
   | "tf-xla-cpu-float-3.8"
   | "jax-jit-cpu-int"
   | "jax-jit-cpu-float"
@@ -307,9 +308,18 @@ export const TF_XLA_INT_PLANS: Readonly<Record<number, XlaVectorPlan>> = {
 };
 
 /**
- * TensorFlow 2.21's XLA, float32 state, Keras 3.8-3.14's `result()` (no `where` around the IoUs):
- * 30 to 32 values go through an 8-lane loop (measured with that `result()` re-implemented on
- * Keras 3.15.1's ops, `tools/tf_xla_sum_oracle.py --graph 3.8`); 3.15's stays scalar.
+ * TensorFlow 2.21's XLA, float32 state, Keras 3.15's `result()`: 25 to 32 values go through an
+ * 8-lane loop, the other lengths stay scalar.
+ */
+export const TF_XLA_FLOAT_PLANS: Readonly<Record<number, XlaVectorPlan>> = plansFor(
+  range(25, 32),
+  { lanes: 8, main: 24 },
+);
+
+/**
+ * The same for Keras 3.8-3.14's `result()` (no `where` around the IoUs): only 30 to 32 values go
+ * through the 8-lane loop (measured with that `result()` re-implemented on Keras 3.15.1's ops,
+ * `tools/tf_xla_sum_oracle.py --graph 3.8`).
  */
 export const TF_XLA_FLOAT_PLANS_3_8: Readonly<Record<number, XlaVectorPlan>> = plansFor(
   [30, 31, 32],
@@ -360,6 +370,8 @@ export function sumInOrder(
       return sumXlaCpu(values, {}, round, start, n);
     case "tf-xla-cpu-int":
       return sumXlaCpu(values, TF_XLA_INT_PLANS, round, start, n);
+    case "tf-xla-cpu-float":
+      return sumXlaCpu(values, TF_XLA_FLOAT_PLANS, round, start, n);
     case "tf-xla-cpu-float-3.8":
       return sumXlaCpu(values, TF_XLA_FLOAT_PLANS_3_8, round, start, n);
     case "jax-jit-cpu-int":

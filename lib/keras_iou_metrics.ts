@@ -23,6 +23,7 @@ import {
   JAX_JIT_INT_PLANS,
   sumInOrder,
   type SummationOrder,
+  TF_XLA_FLOAT_PLANS,
   TF_XLA_FLOAT_PLANS_3_8,
   TF_XLA_INT_PLANS,
   VALID_THRESHOLD_F32,
@@ -223,6 +224,8 @@ export class IoU {
   #labelConv: "float32" | "float64" | "int32" | "int64";
   #rule: OutOfRangeRule;
   #order: SummationOrder;
+  /** Whether XLA's measured loops apply (Keras 3.8+; see the constructor). */
+  #xlaPlans: boolean;
   #className: string;
   #trackedWeighted = false;
   #policy: CountingPolicy | undefined;
@@ -309,6 +312,7 @@ export class IoU {
     // classes).
     const masked = p.zeroesInvalidIoU;
     const xlaPlans = masked || p.generation === "int-state";
+    this.#xlaPlans = xlaPlans;
     const intState = !this.stateDtype.startsWith("float");
     this.#order = this.backend === "numpy"
       ? "numpy-pairwise"
@@ -320,7 +324,7 @@ export class IoU {
         : intState
         ? "tf-xla-cpu-int"
         : masked
-        ? "xla-cpu"
+        ? "tf-xla-cpu-float"
         : "tf-xla-cpu-float-3.8")
       : this.backend === "jax"
       ? (this.compiled
@@ -345,6 +349,8 @@ export class IoU {
     }
     const vectorized = this.#order === "tf-xla-cpu-int"
       ? TF_XLA_INT_PLANS[k]
+      : this.#order === "tf-xla-cpu-float"
+      ? TF_XLA_FLOAT_PLANS[k]
       : this.#order === "tf-xla-cpu-float-3.8"
       ? TF_XLA_FLOAT_PLANS_3_8[k]
       : this.#order === "jax-jit-cpu-int"
@@ -371,6 +377,25 @@ export class IoU {
         "The loop XLA emits for the IoU sum depends on the pattern of the target ids; it is " +
           "reproduced for the ids 0..numClasses-1 in order (MeanIoU), for others the last ulp of " +
           "result() may differ",
+      );
+    }
+    if (
+      this.backend === "tensorflow" && !this.compiled && this.stateDtype === "float32" &&
+      this.numClasses > 12
+    ) {
+      this.caveats.push(
+        `With a float32 state and ${this.numClasses} classes, TensorFlow eager's order for the ` +
+          "matrix's column sums is not pinned down (measured up to 12 classes): once those sums " +
+          "pass 2^24 the last ulp of result() may differ",
+      );
+    }
+    if (
+      this.backend === "jax" && xlaPlans && this.stateDtype === "float32" && this.numClasses >= 64
+    ) {
+      this.caveats.push(
+        `With a float32 state and ${this.numClasses} classes, the order in which JAX's XLA sums ` +
+          "the matrix's rows and columns is not pinned down (measured up to 63 classes): once " +
+          "those sums pass 2^24 the last ulp of result() may differ",
       );
     }
     if (this.backend === "torch") {
@@ -868,10 +893,19 @@ export class IoU {
     const tp = new Float64Array(C);
     if (state === "float32" || state === "float64") {
       const round = state === "float32" ? f32 : (x: number) => x;
-      for (let i = 0; i < C; i++) row[i] = sumInOrder(cm, this.#order, round, i * C, C);
+      // From Keras 3.8 on XLA (jax.jit, JAX eager, TF XLA) the matrix's row and column sums are
+      // XLA's scalar loops with windows of 32 (measured on float32 states with sums above 2^24);
+      // elsewhere rows follow the backend's vector order and columns go row after row.
+      const xlaSums = this.#xlaPlans && (this.backend === "jax" || this.compiled);
+      const rowOrder: SummationOrder = xlaSums ? "xla-cpu" : this.#order;
+      for (let i = 0; i < C; i++) row[i] = sumInOrder(cm, rowOrder, round, i * C, C);
+      const column = new Float64Array(C);
       for (let j = 0; j < C; j++) {
         if (this.backend === "torch") col[j] = torchColumnSum(cm, j, C, C, round);
-        else {
+        else if (xlaSums) {
+          for (let i = 0; i < C; i++) column[i] = cm[i * C + j];
+          col[j] = sumInOrder(column, "xla-cpu", round);
+        } else {
           let s = 0;
           for (let i = 0; i < C; i++) s = round(s + cm[i * C + j]);
           col[j] = s;

@@ -25,15 +25,19 @@ import platform
 M32 = 0xFFFFFFFF
 
 
-def confusion_matrix(num_classes, seed):
-    """Cells in [0, 1000), about 40 % zeros; a seed divisible by 3 empties one class."""
+def confusion_matrix(num_classes, seed, big=False):
+    """Cells in [0, 1000) (big: [0, 2^25) rounded to float32, so that row and column sums pass
+    2^24 and round), about 40 % zeros; a seed divisible by 3 empties one class."""
+    import numpy as np
+
     s = (seed & M32) or 1
     cm = []
     for _ in range(num_classes * num_classes):
         s ^= (s << 13) & M32
         s ^= s >> 17
         s ^= (s << 5) & M32
-        cm.append(s % 1000 if (s >> 10) % 5 < 3 else 0)
+        v = float(np.float32(s % 33554432)) if big else s % 1000
+        cm.append(v if (s >> 10) % 5 < 3 else 0)
     if seed % 3 == 0:
         k = seed % num_classes
         for j in range(num_classes):
@@ -62,6 +66,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--per-config", type=int, default=8)
     ap.add_argument("--backend", default="tensorflow", choices=["tensorflow", "jax"])
+    ap.add_argument("--cells", default="small", choices=["small", "big"],
+                    help="big: float32 states whose row and column sums pass 2^24")
     ap.add_argument("--graph", default="installed", choices=["installed", "3.8"],
                     help="3.8: Keras 3.8-3.14's result(), re-implemented (see the module doc)")
     args = ap.parse_args()
@@ -104,15 +110,16 @@ def main():
         f = result_fn(m)
         return m.result() if f is None else f(m.total_cm)
 
+    big = args.cells == "big"
     configs = [("MeanIoU", c, None, "int64") for c in list(range(2, 41)) + [48, 63, 64, 65, 81, 100, 150]]
-    floats = [8, 12, 16, 20, 24, 33, 40, 64, 100]
-    if args.graph == "3.8":
-        floats = [8, 12, 16, 20, 24, 28, 29, 30, 31, 32, 33, 40, 64, 100]
+    floats = list(range(8, 34)) + [40, 64, 100]
     configs += [("MeanIoU", c, None, "float32") for c in floats]
     for k in [8, 12, 16, 20, 24, 33, 40]:
         # a fixed shuffle of k of the k + 3 classes
         targets = [(7 * i + 3) % (k + 3) for i in range(k)]
         configs.append(("IoU", k + 3, targets, "int64"))
+    if big:
+        configs = [("MeanIoU", c, None, "float32") for c in [3, 8, 12, 13, 16, 17, 20, 24, 30, 32, 33, 40, 64]]
     records = []
     seed = 1
     for cls, C, targets, dtype in configs:
@@ -122,14 +129,14 @@ def main():
             m = keras.metrics.IoU(num_classes=C, target_class_ids=targets, dtype=dtype)
         compiled = compile_result(m)
         for _ in range(args.per_config):
-            cm = np.array(confusion_matrix(C, seed), dtype=np.int64).reshape(C, C)
+            cm = np.array(confusion_matrix(C, seed, big), dtype=np.float64 if big else np.int64).reshape(C, C)
             m.total_cm.assign(cm.astype(keras.backend.standardize_dtype(m.total_cm.dtype)))
             records.append(dict(metric=cls, num_classes=C, target_class_ids=targets, dtype=dtype, seed=seed,
                                 xla=float(np.asarray(compiled())), eager=float(np.asarray(eager_result(m)))))
             seed += 1
     keras_version = keras.__version__ if args.graph == "installed" else "3.8"
     out = dict(keras_version=keras_version, result_graph=args.graph, keras_ops=keras.__version__,
-               backend=args.backend, **lib, machine=platform.machine(),
+               cells=args.cells, backend=args.backend, **lib, machine=platform.machine(),
                processor=platform.processor() or None, cpu=_cpu_name(), records=records)
     with open(args.out, "w") as f:
         json.dump(out, f, indent=0)
