@@ -9,6 +9,11 @@ compiled (TensorFlow: tf.function(jit_compile=True); JAX: jax.jit of stateless_r
 
     python tools/tf_xla_sum_oracle.py --out tests/fixtures/keras-v3.15.1-tf-xla-sums.json
     python tools/tf_xla_sum_oracle.py --backend jax --out tests/fixtures/keras-v3.15.1-jax-jit-sums.json
+    python tools/tf_xla_sum_oracle.py --cells big --out tests/fixtures/keras-v3.15.1-tf-xla-big-float32-sums.json
+    python tools/tf_xla_sum_oracle.py --graph 3.8 --out tests/fixtures/keras-v3.8-graph-tf-xla-sums.json
+
+With --cells big the states are float32 with cells up to 2^25, so that the matrix's row and
+column sums pass 2^24 and their own order shows.
 
 With --graph 3.8 the result() of Keras 3.8-3.14 is run instead, re-implemented below op for op from
 the semantics notes (keras-semantics.md section 8.3) on the installed Keras's ops, since those
