@@ -251,7 +251,11 @@ export function countPairTable(
     );
   }
   if (yTrue instanceof Uint8Array && yPred instanceof Uint8Array) {
-    countBytes(yTrue, yPred, coding, table, start, end);
+    // the counter owns the byte histogram and when it must be folded
+    const counter = new PairTableCounter(coding);
+    counter.add(yTrue, yPred, start, end);
+    const counted = counter.finish();
+    for (let k = 0; k < counted.length; k++) table[k] += counted[k];
     return table;
   }
   const ig = coding.ignore, nIg = ig.length, ig0 = nIg > 0 ? ig[0] : 0;
@@ -339,25 +343,6 @@ export class PairTableCounter {
 
 /** Pixels a u32 byte-pair histogram takes before it is folded (far from 2^32). */
 const HIST_LIMIT = 2 ** 31;
-
-/**
- * Byte labels: a raw 256 x 256 histogram of `(t << 8) | p` (four labels per 32-bit load where the
- * alignment allows), folded into the code table every 2^31 pixels so no `u32` bin can overflow.
- */
-function countBytes(
-  yTrue: Uint8Array,
-  yPred: Uint8Array,
-  coding: PairCoding,
-  table: Float64Array,
-  start: number,
-  end: number,
-): void {
-  const hist = new Uint32Array(65536);
-  for (let s = start; s < end; s += 2 ** 31) {
-    histogramUint8(yTrue, yPred, s, Math.min(end, s + 2 ** 31), hist);
-    foldByteHistogram(hist, coding, table);
-  }
-}
 
 /**
  * Adds a raw 256 x 256 byte-pair histogram (`hist[(t << 8) | p]`) to the code table and clears
