@@ -343,6 +343,36 @@ export const JAX_JIT_FLOAT_PLANS: Readonly<Record<number, XlaVectorPlan>> = {
 };
 
 /**
+ * The XLA vector plans of an order (`{}` for XLA's scalar loops), or `undefined` for an order
+ * that is not one of XLA's.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TF_XLA_INT_PLANS, xlaPlans } from "./keras_float32.ts";
+ * assert.equal(xlaPlans("tf-xla-cpu-int"), TF_XLA_INT_PLANS);
+ * assert.deepEqual(xlaPlans("xla-cpu"), {});
+ * assert.equal(xlaPlans("tf-8-lane"), undefined);
+ * ```
+ */
+export function xlaPlans(
+  order: SummationOrder,
+): Readonly<Record<number, XlaVectorPlan>> | undefined {
+  return XLA_PLANS_BY_ORDER[order];
+}
+
+const XLA_PLANS_BY_ORDER: Partial<
+  Record<SummationOrder, Readonly<Record<number, XlaVectorPlan>>>
+> = {
+  "xla-cpu": {},
+  "tf-xla-cpu-int": TF_XLA_INT_PLANS,
+  "tf-xla-cpu-float": TF_XLA_FLOAT_PLANS,
+  "tf-xla-cpu-float-3.8": TF_XLA_FLOAT_PLANS_3_8,
+  "jax-jit-cpu-int": JAX_JIT_INT_PLANS,
+  "jax-jit-cpu-float": JAX_JIT_FLOAT_PLANS,
+};
+
+/**
  * Sums a contiguous run of `values` in the given backend order.
  *
  * @example
@@ -359,6 +389,8 @@ export function sumInOrder(
   start = 0,
   n: number = values.length - start,
 ): number {
+  const plans = xlaPlans(order);
+  if (plans !== undefined) return sumXlaCpu(values, plans, round, start, n);
   switch (order) {
     case "numpy-pairwise":
       return numpyPairwiseSum(values, round, start, n);
@@ -366,18 +398,6 @@ export function sumInOrder(
       return sumTf8Lane(values, round, start, n);
     case "xla-16-lane":
       return sumXla16Lane(values, round, start, n);
-    case "xla-cpu":
-      return sumXlaCpu(values, {}, round, start, n);
-    case "tf-xla-cpu-int":
-      return sumXlaCpu(values, TF_XLA_INT_PLANS, round, start, n);
-    case "tf-xla-cpu-float":
-      return sumXlaCpu(values, TF_XLA_FLOAT_PLANS, round, start, n);
-    case "tf-xla-cpu-float-3.8":
-      return sumXlaCpu(values, TF_XLA_FLOAT_PLANS_3_8, round, start, n);
-    case "jax-jit-cpu-int":
-      return sumXlaCpu(values, JAX_JIT_INT_PLANS, round, start, n);
-    case "jax-jit-cpu-float":
-      return sumXlaCpu(values, JAX_JIT_FLOAT_PLANS, round, start, n);
     case "torch-cascade":
       return torchSum(values, round, start, n);
     default:

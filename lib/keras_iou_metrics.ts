@@ -19,15 +19,11 @@ import {
   EPSILON_F32,
   f32,
   FLOAT32_COUNT_LIMIT,
-  JAX_JIT_FLOAT_PLANS,
-  JAX_JIT_INT_PLANS,
   sumInOrder,
   type SummationOrder,
-  TF_XLA_FLOAT_PLANS,
-  TF_XLA_FLOAT_PLANS_3_8,
-  TF_XLA_INT_PLANS,
   VALID_THRESHOLD_F32,
   wrapInt32,
+  xlaPlans,
 } from "./keras_float32.ts";
 import { torchColumnSum } from "./reduction_order.ts";
 import {
@@ -225,7 +221,7 @@ export class IoU {
   #rule: OutOfRangeRule;
   #order: SummationOrder;
   /** Whether XLA's measured loops apply (Keras 3.8+; see the constructor). */
-  #xlaPlans: boolean;
+  #xlaKnown: boolean;
   #className: string;
   #trackedWeighted = false;
   #policy: CountingPolicy | undefined;
@@ -311,15 +307,15 @@ export class IoU {
     // and JAX eager left to right, jax.jit 16 lanes (observed on the shared 3.7 files, up to 4
     // classes).
     const masked = p.zeroesInvalidIoU;
-    const xlaPlans = masked || p.generation === "int-state";
-    this.#xlaPlans = xlaPlans;
+    const xlaKnown = masked || p.generation === "int-state";
+    this.#xlaKnown = xlaKnown;
     const intState = !this.stateDtype.startsWith("float");
     this.#order = this.backend === "numpy"
       ? "numpy-pairwise"
       : this.backend === "tensorflow"
       ? (!this.compiled
         ? "tf-8-lane"
-        : !xlaPlans
+        : !xlaKnown
         ? "sequential"
         : intState
         ? "tf-xla-cpu-int"
@@ -328,18 +324,18 @@ export class IoU {
         : "tf-xla-cpu-float-3.8")
       : this.backend === "jax"
       ? (this.compiled
-        ? (!xlaPlans ? "xla-16-lane" : intState ? "jax-jit-cpu-int" : "jax-jit-cpu-float")
-        : (xlaPlans ? "xla-cpu" : "sequential"))
+        ? (!xlaKnown ? "xla-16-lane" : intState ? "jax-jit-cpu-int" : "jax-jit-cpu-float")
+        : (xlaKnown ? "xla-cpu" : "sequential"))
       : this.backend === "torch"
       ? "torch-cascade"
       : "sequential";
     const k = this.targetClassIds.length;
     if (
       (this.backend === "torch" && k >= 8 && !masked) ||
-      (xlaPlans && (this.backend === "jax" || this.compiled) && k > 1024) ||
-      (this.compiled && k >= 8 && !xlaPlans) || // XLA orders before 3.8 are unmeasured
+      (xlaKnown && (this.backend === "jax" || this.compiled) && k > 1024) ||
+      (this.compiled && k >= 8 && !xlaKnown) || // XLA orders before 3.8 are unmeasured
       (!this.compiled && this.backend === "tensorflow" && k > 8192) || // Eigen's tree, unmeasured
-      (!this.compiled && this.backend === "jax" && k > 32 && !xlaPlans)
+      (!this.compiled && this.backend === "jax" && k > 32 && !xlaKnown)
     ) {
       this.caveats.push(
         `With ${this.targetClassIds.length} target ids the float32 sum order of the IoU vector ` +
@@ -347,17 +343,7 @@ export class IoU {
           "1-2 ulp of result() may differ from real Keras",
       );
     }
-    const vectorized = this.#order === "tf-xla-cpu-int"
-      ? TF_XLA_INT_PLANS[k]
-      : this.#order === "tf-xla-cpu-float"
-      ? TF_XLA_FLOAT_PLANS[k]
-      : this.#order === "tf-xla-cpu-float-3.8"
-      ? TF_XLA_FLOAT_PLANS_3_8[k]
-      : this.#order === "jax-jit-cpu-int"
-      ? JAX_JIT_INT_PLANS[k]
-      : this.#order === "jax-jit-cpu-float"
-      ? JAX_JIT_FLOAT_PLANS[k]
-      : undefined;
+    const vectorized = xlaPlans(this.#order)?.[k];
     if (vectorized !== undefined) {
       this.caveats.push(
         `With ${k} target ids XLA vectorizes the float32 sum of the IoU vector for the host CPU: ` +
@@ -368,7 +354,7 @@ export class IoU {
     }
     const allInOrder = this.targetClassIds.every((id, j) => id === j) && k === this.numClasses;
     if (
-      xlaPlans && this.compiled && (this.backend === "jax" || this.backend === "tensorflow") &&
+      xlaKnown && this.compiled && (this.backend === "jax" || this.backend === "tensorflow") &&
       k >= 12 && k <= 32 && !allInOrder
     ) {
       // measured: under jax.jit the vector loop changes with the pattern of the ids (in order,
@@ -390,7 +376,7 @@ export class IoU {
       );
     }
     if (
-      this.backend === "jax" && xlaPlans && this.stateDtype === "float32" && this.numClasses >= 64
+      this.backend === "jax" && xlaKnown && this.stateDtype === "float32" && this.numClasses >= 64
     ) {
       this.caveats.push(
         `With a float32 state and ${this.numClasses} classes, the order in which JAX's XLA sums ` +
@@ -896,7 +882,7 @@ export class IoU {
       // From Keras 3.8 on XLA (jax.jit, JAX eager, TF XLA) the matrix's row and column sums are
       // XLA's scalar loops with windows of 32 (measured on float32 states with sums above 2^24);
       // elsewhere rows follow the backend's vector order and columns go row after row.
-      const xlaSums = this.#xlaPlans && (this.backend === "jax" || this.compiled);
+      const xlaSums = this.#xlaKnown && (this.backend === "jax" || this.compiled);
       const rowOrder: SummationOrder = xlaSums ? "xla-cpu" : this.#order;
       for (let i = 0; i < C; i++) row[i] = sumInOrder(cm, rowOrder, round, i * C, C);
       const column = new Float64Array(C);
