@@ -11,29 +11,27 @@
  */
 
 import { parseArgs } from "node:util";
-import { argmax } from "./lib/argmax.ts";
+import { argmax } from "./lib/core/argmax.ts";
+import { pairByName, pixelPosition, toLabelArray } from "./lib/io/dataset.ts";
 import {
   analyzeSavedMatrix,
   matrixFromJSON,
-  pairByName,
-  pixelPosition,
   savedMatrix,
   type SavedMatrixReport,
-  toLabelArray,
-} from "./lib/audit.ts";
-import { compare, type Comparison } from "./lib/compare.ts";
-import type { ConfusionMatrix } from "./lib/confusion_matrix.ts";
-import { demoDataset } from "./lib/demo_dataset.ts";
-import { DEFINITION_GRAMMAR, explain, type Explanation } from "./lib/explain.ts";
-import { decodeNpy, encodeNpy, type NpyData, NpyFile, NpyFormatError } from "./lib/io_npy.ts";
+} from "./lib/keras/saved_matrix.ts";
+import { compare, type Comparison } from "./lib/metrics/compare.ts";
+import type { ConfusionMatrix } from "./lib/core/confusion_matrix.ts";
+import { demoDataset } from "./lib/io/demo_dataset.ts";
+import { DEFINITION_GRAMMAR, explain, type Explanation } from "./lib/metrics/explain.ts";
+import { decodeNpy, encodeNpy, type NpyData, NpyFile, NpyFormatError } from "./lib/io/npy.ts";
 // Modules only some runs need are loaded on demand (start-up time of every run):
-// lib/io_png.ts (fast-png), lib/keras_audit.ts and lib/risk.ts (the Keras emulation).
-import type { KerasAudit, kerasResultOnMatrix, KerasRun, KerasSpec } from "./lib/keras_audit.ts";
-import type { KerasBackend } from "./lib/keras_version.ts";
-import type { LabelArray } from "./lib/labels.ts";
-import { meanIoU } from "./lib/mean_iou.ts";
-import type { RiskReport } from "./lib/risk.ts";
-import { SegmentationStats } from "./lib/segmentation_stats.ts";
+// lib/io/png.ts (fast-png), lib/keras/audit.ts and lib/keras/risk.ts (the Keras emulation).
+import type { KerasAudit, kerasResultOnMatrix, KerasRun, KerasSpec } from "./lib/keras/audit.ts";
+import type { KerasBackend } from "./lib/keras/version.ts";
+import type { LabelArray } from "./lib/core/labels.ts";
+import { meanIoU } from "./lib/metrics/mean_iou.ts";
+import type { RiskReport } from "./lib/keras/risk.ts";
+import { SegmentationStats } from "./lib/core/segmentation_stats.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -284,7 +282,7 @@ async function openSource(path: string, scoresAxis: number | undefined): Promise
   const lower = path.toLowerCase();
   if (lower.endsWith(".png")) {
     // a PNG always holds labels: --axis applies to .npy scores only
-    const { decodePngMask } = await import("./lib/io_png.ts");
+    const { decodePngMask } = await import("./lib/io/png.ts");
     const mask = decodePngMask(await readFile(path), path);
     return {
       path,
@@ -1041,7 +1039,7 @@ async function kerasSpecs(v: Flags, defaults: string): Promise<KerasSpec[]> {
     if (v.compiled) specs.push({ version, backend, compiled: true });
   }
   try {
-    const { KerasAudit } = await import("./lib/keras_audit.ts");
+    const { KerasAudit } = await import("./lib/keras/audit.ts");
     new KerasAudit(2, specs); // refuses unknown versions, backends and modes before any reading
   } catch (e) {
     throw new InputError(`--keras/--backend/--compiled: ${(e as Error).message}`);
@@ -1061,7 +1059,7 @@ async function kerasFactory(
         `${o.ignore.length}`,
     );
   }
-  const { KerasAudit } = await import("./lib/keras_audit.ts");
+  const { KerasAudit } = await import("./lib/keras/audit.ts");
   return (numClasses) =>
     new KerasAudit(numClasses, specs, { batchSize, ignoreClass: o.ignore[0] ?? null });
 }
@@ -1119,7 +1117,7 @@ async function runCompare(v: Flags): Promise<{ rendered: Rendered; cm?: Confusio
       : ["3.7", "3.15"];
     const kerasResults = report.integerCounts || saved.dtype === "float32"
       ? await Promise.all(versions.map(async (ver) => {
-        const { kerasResultOnMatrix } = await import("./lib/keras_audit.ts");
+        const { kerasResultOnMatrix } = await import("./lib/keras/audit.ts");
         return kerasResultOnMatrix(saved.counts, saved.numClasses, ver);
       }))
       : [];
@@ -1209,7 +1207,7 @@ async function runExplain(
     const o = countOptions(v);
     if (specs.length > 0) {
       try {
-        const { KerasAudit } = await import("./lib/keras_audit.ts");
+        const { KerasAudit } = await import("./lib/keras/audit.ts");
         new KerasAudit(2, specs);
       } catch (e) {
         throw new InputError(`${(e as Error).message}`);
@@ -1461,7 +1459,7 @@ async function runRisk(v: Flags): Promise<{ rendered: Rendered }> {
   const accuracy = v.accuracy === undefined ? undefined : Number(v.accuracy);
   let r: RiskReport;
   try {
-    const { float32Risk } = await import("./lib/risk.ts");
+    const { float32Risk } = await import("./lib/keras/risk.ts");
     r = float32Risk({
       numImages,
       imagePixels,
@@ -1551,7 +1549,7 @@ async function runDemo(v: Flags): Promise<{ rendered: Rendered; cm?: ConfusionMa
   const stats = new SegmentationStats(demo.numClasses, { ignoreIndex: demo.ignoreIndex });
   const batchSizes = intList("batch-size", v["batch-size"], 1) ?? [8, 32];
   const specs = await kerasSpecs(v, "3.7,3.15");
-  const { KerasAudit } = await import("./lib/keras_audit.ts");
+  const { KerasAudit } = await import("./lib/keras/audit.ts");
   const keras = specs.length === 0 ? undefined : new KerasAudit(demo.numClasses, specs, {
     batchSize: batchSizes[0],
     ignoreClass: demo.ignoreIndex,

@@ -1,41 +1,29 @@
 /**
  * Exact segmentation metrics: integer confusion matrices and per-image counts, every common
- * definition of mean IoU side by side, and emulations of what real libraries report.
+ * definition of mean IoU side by side, and emulations of what Keras and other libraries report.
+ *
+ * This entry point is pure TypeScript and pulls in no npm package. Reading files is in
+ * `@segmetrics/iou/io`, the accelerated backends in `@segmetrics/iou/accel`, tables and figures
+ * in `@segmetrics/iou/plot`, the command line in `@segmetrics/iou/cli`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { meanIoU, SegmentationStats } from "./mod.ts";
+ * const stats = new SegmentationStats(3);
+ * stats.addImage([0, 0, 1, 2], [0, 1, 1, 2]);
+ * assert.equal(meanIoU(stats.confusionMatrix), (1 / 2 + 1 / 2 + 1) / 3);
+ * ```
  *
  * @module
  */
 
-export * from "./lib/labels.ts";
-export * from "./lib/confusion_matrix.ts";
-export * from "./lib/segmentation_stats.ts";
-export * from "./lib/mean_iou.ts";
-export * from "./lib/dice.ts";
-export * from "./lib/accuracy.ts";
-export * from "./lib/compare.ts";
-export * from "./lib/demo_dataset.ts";
-export * from "./lib/argmax.ts";
-export * from "./lib/io_npy.ts";
-export * from "./lib/io_png.ts";
-export * from "./lib/display.ts";
-export * from "./lib/plot.ts";
-export * from "./lib/table.ts";
-export * from "./lib/reduction_order.ts";
-export * from "./lib/profiles.ts";
-export * from "./lib/profile_torchmetrics.ts";
-export * from "./lib/profile_sklearn.ts";
-export * from "./lib/profile_smp.ts";
-export * from "./lib/profile_mmseg.ts";
-export * from "./lib/profile_detectron2.ts";
-export * from "./lib/profile_monai.ts";
-export * from "./lib/profile_cityscapes.ts";
-export * from "./lib/pair_table.ts";
-export * from "./lib/backend_workers.ts";
-export * from "./lib/backend_webgpu.ts";
-export * from "./lib/backend_tfjs.ts";
-export * from "./lib/compute_confusion_matrix.ts";
-export * from "./lib/keras_tfjs.ts";
-export * from "./lib/audit.ts";
-export * from "./lib/explain.ts";
-export * from "./lib/risk.ts";
-export * from "./lib/keras_audit.ts";
-export * as keras from "./lib/keras.ts";
+export * from "./lib/core/mod.ts";
+export * from "./lib/float32/reduction_order.ts";
+export * from "./lib/metrics/mod.ts";
+export * from "./lib/peers/mod.ts";
+export * as keras from "./lib/keras/mod.ts";
+export * from "./lib/keras/audit.ts";
+export * from "./lib/keras/risk.ts";
+export * from "./lib/keras/saved_matrix.ts";
+export * from "./lib/io/demo_dataset.ts";

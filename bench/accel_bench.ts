@@ -15,11 +15,11 @@
 
 import { fillIidLabels } from "./synthetic_labels.ts";
 import { parseArgs } from "node:util";
-import { ConfusionMatrix } from "../lib/confusion_matrix.ts";
-import { computeConfusionMatrix } from "../lib/compute_confusion_matrix.ts";
-import { toShared, WorkerPool } from "../lib/backend_workers.ts";
-import { WebGpuCounter } from "../lib/backend_webgpu.ts";
-import { tfjsBackendWorks } from "../lib/backend_tfjs.ts";
+import { ConfusionMatrix } from "../lib/core/confusion_matrix.ts";
+import { computeConfusionMatrix } from "../lib/accel/compute_confusion_matrix.ts";
+import { toShared, WorkerPool } from "../lib/accel/workers.ts";
+import { WebGpuCounter } from "../lib/accel/webgpu.ts";
+import { tfjsBackendWorks } from "../lib/accel/tfjs.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

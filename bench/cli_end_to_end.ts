@@ -18,9 +18,9 @@
 
 import { parseArgs } from "node:util";
 import { main } from "../cli.ts";
-import { decodeNpy, encodeNpy } from "../lib/io_npy.ts";
-import { ConfusionMatrix } from "../lib/confusion_matrix.ts";
-import { SegmentationStats } from "../lib/segmentation_stats.ts";
+import { decodeNpy, encodeNpy } from "../lib/io/npy.ts";
+import { ConfusionMatrix } from "../lib/core/confusion_matrix.ts";
+import { SegmentationStats } from "../lib/core/segmentation_stats.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

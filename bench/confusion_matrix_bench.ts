@@ -1,6 +1,6 @@
-import { ConfusionMatrix } from "../lib/confusion_matrix.ts";
+import { ConfusionMatrix } from "../lib/core/confusion_matrix.ts";
 import { patternLabels } from "./synthetic_labels.ts";
-import { SegmentationStats } from "../lib/segmentation_stats.ts";
+import { SegmentationStats } from "../lib/core/segmentation_stats.ts";
 
 const N = 2 ** 22;
 const C = 21;

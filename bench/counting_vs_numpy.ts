@@ -8,7 +8,7 @@
 
 import { fillIidLabels } from "./synthetic_labels.ts";
 import { parseArgs } from "node:util";
-import { ConfusionMatrix } from "../lib/confusion_matrix.ts";
+import { ConfusionMatrix } from "../lib/core/confusion_matrix.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -1,8 +1,8 @@
 // Emulated Keras updateState against the exact ConfusionMatrix.update on the same data.
 // `deno bench -A bench/keras_bench.ts` (the ratio is read off the "count" groups' baselines).
 import { patternLabels } from "./synthetic_labels.ts";
-import { ConfusionMatrix } from "../lib/confusion_matrix.ts";
-import { MeanIoU } from "../lib/keras_iou_metrics.ts";
+import { ConfusionMatrix } from "../lib/core/confusion_matrix.ts";
+import { MeanIoU } from "../lib/keras/iou_metrics.ts";
 
 const N = 2 ** 22;
 const C = 21;

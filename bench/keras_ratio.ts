@@ -3,8 +3,8 @@
 // (emulated / exact; >= 1 means the emulation is at least as fast).
 // deno run -A bench/keras_ratio.ts [runs]
 import { patternLabels } from "./synthetic_labels.ts";
-import { ConfusionMatrix } from "../lib/confusion_matrix.ts";
-import { MeanIoU } from "../lib/keras_iou_metrics.ts";
+import { ConfusionMatrix } from "../lib/core/confusion_matrix.ts";
+import { MeanIoU } from "../lib/keras/iou_metrics.ts";
 
 const runs = Number(Deno.args[0] ?? 15);
 const N = 2 ** 22;

@@ -6,7 +6,7 @@ usage: check_rendered.py EXECUTED_DIR HTML_DIR [--chromium PATH] [--budget MS]
 
 For each EXECUTED_DIR/<name>.ipynb, the page HTML_DIR/<name>.html is loaded in headless Chromium
 (offline flags, a fresh profile, --dump-dom after a virtual-time budget). The rendered DOM is parsed
-and every figure <div> (marked with the data-segmetrics-figure attribute by lib/plot.ts) must
+and every figure <div> (marked with the data-segmetrics-figure attribute by lib/report/plot.ts) must
 contain plotly's <svg class="main-svg">. The number of figures must also match the notebook: one per
 output that carries the plotly MIME type. Exit 1 on any missing figure or page.
 """

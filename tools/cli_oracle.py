@@ -2,7 +2,7 @@
 wrote a writer for (PNG L, P, I;16, RGB, 4-bit P; .npy int64, Fortran big-endian int16, float32
 scores), and the confusion matrix and mIoUs computed by scikit-learn / numpy.
 
-Usage: python tools/cli_oracle.py DIR   (needs numpy, Pillow, scikit-learn; tests/cli_oracle_test.ts
+Usage: python tools/cli_oracle.py DIR   (needs numpy, Pillow, scikit-learn; tests/cli/oracle_test.ts
 runs it with $ORACLE_PYTHON, default python3, and is skipped where they are missing)
 """
 import numpy as np, json, os, sys

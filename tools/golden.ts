@@ -1,6 +1,6 @@
 /**
  * `deno task golden [DIR...]`: replays every golden file (`*.json`) in the given folders
- * (default: `../shared/golden`, the real-Keras runs, and `golden`, the peer libraries' runs) and
+ * (default: `golden/keras`, the real-Keras runs, and `golden/peers`, the peer libraries' runs) and
  * prints one line per mismatch and a final `N passed, N failed`
  * line; exits non-zero on any mismatch.
  *
@@ -14,8 +14,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { generateGoldenBatch, type GoldenGeneratorParams } from "../lib/golden_generator.ts";
-import { KerasError } from "../lib/keras_error.ts";
+import { generateGoldenBatch, type GoldenGeneratorParams } from "../lib/io/golden_generator.ts";
+import { KerasError } from "../lib/keras/error.ts";
 import {
   BinaryIoU,
   IoU,
@@ -23,9 +23,9 @@ import {
   MeanIoU,
   OneHotIoU,
   OneHotMeanIoU,
-} from "../lib/keras_iou_metrics.ts";
-import type { KerasInput } from "../lib/keras_tensor.ts";
-import type { KerasBackend } from "../lib/keras_version.ts";
+} from "../lib/keras/iou_metrics.ts";
+import type { KerasInput } from "../lib/keras/tensor.ts";
+import type { KerasBackend } from "../lib/keras/version.ts";
 import { replayPeerGolden } from "./golden_peers.ts";
 
 /** Outcome of a replay: counts of compared records and one line per mismatch. */
@@ -448,7 +448,7 @@ if (import.meta.main) {
     allowPositionals: true,
     options: { verbose: { type: "boolean", short: "v" } },
   });
-  const dirs = positionals.length > 0 ? positionals : ["../shared/golden", "golden"];
+  const dirs = positionals.length > 0 ? positionals : ["golden/keras", "golden/peers"];
   const t0 = performance.now();
   const r = replayGoldenDirs(dirs);
   for (const line of r.lines) console.log(line);

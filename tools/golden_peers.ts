@@ -10,9 +10,9 @@
  * @module
  */
 
-import { cdf24, pick24, u24 } from "../lib/golden_generator.ts";
-import { ConfusionMatrix } from "../lib/confusion_matrix.ts";
-import { SegmentationStats } from "../lib/segmentation_stats.ts";
+import { cdf24, pick24, u24 } from "../lib/io/golden_generator.ts";
+import { ConfusionMatrix } from "../lib/core/confusion_matrix.ts";
+import { SegmentationStats } from "../lib/core/segmentation_stats.ts";
 import {
   torchmetricsBinaryJaccardIndex,
   torchmetricsConfusionMatrix,
@@ -25,13 +25,13 @@ import {
   torchmetricsMultilabelJaccardIndex,
   torchmetricsMultilabelJaccardPerLabel,
   type TorchmetricsZeroDivision,
-} from "../lib/profile_torchmetrics.ts";
+} from "../lib/peers/torchmetrics.ts";
 import {
   sklearnConfusionMatrix,
   sklearnJaccardPerClass,
   sklearnJaccardScore,
   type SklearnZeroDivision,
-} from "../lib/profile_sklearn.ts";
+} from "../lib/peers/sklearn.ts";
 
 /** Outcome of one replayed file. */
 export interface PeerReplay {

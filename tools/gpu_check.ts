@@ -18,11 +18,11 @@
  */
 
 import { parseArgs } from "node:util";
-import { ConfusionMatrix } from "../lib/confusion_matrix.ts";
-import { computeConfusionMatrix } from "../lib/compute_confusion_matrix.ts";
-import { WebGpuCounter } from "../lib/backend_webgpu.ts";
-import { WorkerPool } from "../lib/backend_workers.ts";
-import { loadTfjs, tfjsBackendWorks } from "../lib/backend_tfjs.ts";
+import { ConfusionMatrix } from "../lib/core/confusion_matrix.ts";
+import { computeConfusionMatrix } from "../lib/accel/compute_confusion_matrix.ts";
+import { WebGpuCounter } from "../lib/accel/webgpu.ts";
+import { WorkerPool } from "../lib/accel/workers.ts";
+import { loadTfjs, tfjsBackendWorks } from "../lib/accel/tfjs.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -18,7 +18,7 @@ out=.gpu_check
 rm -rf "$out"
 mkdir -p "$out"
 "$DENO" bundle --platform deno --minify -o "$out/gpu_check.js" tools/gpu_check.ts
-"$DENO" bundle --platform deno -o "$out/backend_workers_worker.ts" lib/backend_workers_worker.ts
+"$DENO" bundle --platform deno -o "$out/backend_workers_worker.ts" lib/accel/workers_worker.ts
 bin=$(find node_modules/.deno -path '*@deno/linux-x64-glibc/deno' -type f | head -n 1)
 gzip -6 -c "$bin" >"$out/deno.gz"
 cat >"$out/run.sh" <<'RUN'

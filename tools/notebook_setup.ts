@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type PlotlyLibrary, plotlyLibrary } from "../lib/plot.ts";
+import { type PlotlyLibrary, plotlyLibrary } from "../lib/report/plot.ts";
 
 /** The plotly.js file used: the package's minified build if it has one, else the full one. */
 export async function plotlySource(): Promise<string> {

@@ -67,7 +67,7 @@ step "deno install --frozen" "$DENO" install --frozen
 step "deno fmt --check" "$DENO" fmt --check
 step "deno lint" "$DENO" lint
 step "deno check" "$DENO" task check
-# The CLI's oracle test (tests/cli_oracle_test.ts) checks it against masks written by numpy and
+# The CLI's oracle test (tests/cli/oracle_test.ts) checks it against masks written by numpy and
 # Pillow and values from scikit-learn. The toolkit never needs Python: where pip can install those
 # three (here offline, from the machine's own package mirror; --retries 0 because the public index
 # is unreachable), they go into .venv-oracle and the test runs; elsewhere it is skipped and the
@@ -93,11 +93,11 @@ fi
 # these files together, never during a test). Such a run is retried once and reported; a test
 # failure, or a second crash, fails the step.
 # The GPU run also takes the doc examples of the files whose examples open tfjs or WebGPU.
-GPU_TESTS="tests/backend_webgpu_test.ts,tests/compute_confusion_matrix_test.ts,tests/backend_tfjs_test.ts,tests/keras_tfjs_test.ts"
-GPU_DOCS="lib/backend_webgpu.ts,lib/backend_tfjs.ts,lib/compute_confusion_matrix.ts,lib/keras_tfjs.ts,README.md"
+GPU_TESTS="tests/accel/webgpu_test.ts,tests/accel/compute_confusion_matrix_test.ts,tests/accel/tfjs_test.ts,tests/accel/keras_tfjs_test.ts"
+GPU_DOCS="lib/accel/webgpu.ts,lib/accel/tfjs.ts,lib/accel/compute_confusion_matrix.ts,lib/accel/keras_tfjs.ts,README.md"
 tests "deno test (unit, property, doc examples)" "$DENO" test -A --doc --ignore="$GPU_TESTS,$GPU_DOCS"
 tests_gpu "deno test (WebGPU and tfjs backends)" "$DENO" test -A --doc ${GPU_TESTS//,/ } ${GPU_DOCS//,/ }
-step "golden replay (../shared/golden and golden/)" "$DENO" task golden
+step "golden replay (golden/keras and golden/peers)" "$DENO" task golden
 step "deno publish --dry-run" "$DENO" publish --dry-run --allow-dirty
 step "notebook tools (Debian packages, installed when missing)" bash tools/notebooks.sh install
 step "notebook checks catch failures (self-test)" bash tools/notebooks.sh selftest

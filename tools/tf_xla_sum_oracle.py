@@ -2,7 +2,7 @@
 """Record what Keras 3.15's IoU / MeanIoU result() returns, compiled and eager, for many matrices.
 
 Not needed by the toolkit: it pins down, on real TensorFlow or JAX, the float32 order in which
-the backend sums the IoU vector (tests/keras_tf_xla_sum_test.ts replays the files). Each record
+the backend sums the IoU vector (tests/float32/keras_tf_xla_sum_test.ts replays the files). Each record
 holds a seed; the confusion matrix is regenerated from it by the xorshift generator below, which
 the test mirrors, so the file stays small. The matrix is assigned to total_cm and result() is run
 compiled (TensorFlow: tf.function(jit_compile=True); JAX: jax.jit of stateless_result) and eagerly.

@@ -1,0 +1,338 @@
+/**
+ * The registry of library profiles: what each library (and version) would report as "mean
+ * IoU" for the same exact state, side by side.
+ *
+ * Every entry is a small pure function of the state. `checkedAgainst` says how the profile is
+ * known to be right: `"real library runs"` (torchmetrics 1.9.0 and scikit-learn 1.9.1 goldens
+ * replayed to the last bit, or within one float32 ulp) or `"hand-worked examples"` (libraries
+ * that cannot be installed here; their profiles follow the library's source).
+ *
+ * @module
+ */
+
+import type { ConfusionMatrix } from "../core/confusion_matrix.ts";
+import { SegmentationStats } from "../core/segmentation_stats.ts";
+import { cityscapesMeanIoU } from "./cityscapes.ts";
+import { detectron2MeanIoU } from "./detectron2.ts";
+import { mmsegMeanIoU } from "./mmseg.ts";
+import { monaiMeanIoU } from "./monai.ts";
+import { sklearnJaccardScore } from "./sklearn.ts";
+import { smpIoUScore } from "./smp.ts";
+import { torchmetricsJaccardIndex, torchmetricsMeanIoU } from "./torchmetrics.ts";
+
+/** One library's definition of mean IoU, as a function of the exact state. */
+export interface Profile {
+  /** Stable key, e.g. `"torchmetrics-jaccard-macro"`. */
+  name: string;
+  /** The library, as installed (`pip` name). */
+  library: string;
+  /** Versions with this behaviour. */
+  versions: string;
+  /** The call it reproduces and what it computes, in one line. */
+  description: string;
+  /** How the profile was verified. */
+  checkedAgainst: "real library runs" | "hand-worked examples";
+  /** `"confusion-matrix"`: dataset counts suffice; `"per-image"`: needs `SegmentationStats`. */
+  input: "confusion-matrix" | "per-image";
+  /** The value the library would report (as a fraction in [0, 1]). */
+  compute(stats: SegmentationStats | ConfusionMatrix): number;
+}
+
+function matrixOf(stats: SegmentationStats | ConfusionMatrix): ConfusionMatrix {
+  return stats instanceof SegmentationStats ? stats.confusionMatrix : stats;
+}
+
+function imagesOf(stats: SegmentationStats | ConfusionMatrix, name: string): SegmentationStats {
+  if (!(stats instanceof SegmentationStats)) {
+    throw new TypeError(`Expected SegmentationStats for profile ${name} (per-image counts)`);
+  }
+  return stats;
+}
+
+const REAL = "real library runs" as const;
+const HAND = "hand-worked examples" as const;
+
+/** Every profile, torchmetrics first. */
+export const PROFILES: readonly Profile[] = [
+  {
+    name: "torchmetrics-jaccard-macro",
+    library: "torchmetrics",
+    versions: ">=1.0",
+    description:
+      "JaccardIndex(task='multiclass', average='macro'): dataset IoU, absent classes excluded, float32",
+    checkedAgainst: REAL,
+    input: "confusion-matrix",
+    compute: (s) => torchmetricsJaccardIndex(matrixOf(s)),
+  },
+  {
+    name: "torchmetrics-jaccard-macro-0.11",
+    library: "torchmetrics",
+    versions: "0.11 (and <=0.10 with absent_score=0)",
+    description: "JaccardIndex macro with absent classes averaged in as 0",
+    checkedAgainst: HAND,
+    input: "confusion-matrix",
+    compute: (s) => torchmetricsJaccardIndex(matrixOf(s), { version: "0.11" }),
+  },
+  {
+    name: "torchmetrics-jaccard-micro",
+    library: "torchmetrics",
+    versions: ">=0.11",
+    description: "JaccardIndex(average='micro'): pooled over classes, pa / (2 - pa)",
+    checkedAgainst: REAL,
+    input: "confusion-matrix",
+    compute: (s) => torchmetricsJaccardIndex(matrixOf(s), { average: "micro" }),
+  },
+  {
+    name: "torchmetrics-jaccard-weighted",
+    library: "torchmetrics",
+    versions: ">=0.11",
+    description: "JaccardIndex(average='weighted'): per-class IoU weighted by ground-truth support",
+    checkedAgainst: REAL,
+    input: "confusion-matrix",
+    compute: (s) => torchmetricsJaccardIndex(matrixOf(s), { average: "weighted" }),
+  },
+  {
+    name: "torchmetrics-meaniou",
+    library: "torchmetrics",
+    versions: ">=1.8",
+    description: "segmentation.MeanIoU(): mean over valid (image, class) cells (pair mean)",
+    checkedAgainst: REAL,
+    input: "per-image",
+    compute: (s) => torchmetricsMeanIoU(imagesOf(s, "torchmetrics-meaniou")),
+  },
+  {
+    name: "torchmetrics-meaniou-1.5",
+    library: "torchmetrics",
+    versions: "1.5-1.7",
+    description:
+      "segmentation.MeanIoU(), one image per update: mean of per-image means over all classes (0 for absent)",
+    checkedAgainst: HAND,
+    input: "per-image",
+    compute: (s) =>
+      torchmetricsMeanIoU(imagesOf(s, "torchmetrics-meaniou-1.5"), { version: "1.5", batches: 1 }),
+  },
+  {
+    name: "sklearn-jaccard-macro",
+    library: "scikit-learn",
+    versions: ">=0.21",
+    description: "jaccard_score(average='macro'): labels present in y_true or y_pred only",
+    checkedAgainst: REAL,
+    input: "confusion-matrix",
+    compute: (s) => sklearnJaccardScore(matrixOf(s), { average: "macro" }),
+  },
+  {
+    name: "sklearn-jaccard-macro-all-labels",
+    library: "scikit-learn",
+    versions: ">=0.21",
+    description: "jaccard_score(average='macro', labels=range(C)): absent classes count 0",
+    checkedAgainst: REAL,
+    input: "confusion-matrix",
+    compute: (s) => {
+      const cm = matrixOf(s);
+      return sklearnJaccardScore(cm, {
+        average: "macro",
+        labels: Array.from({ length: cm.numClasses }, (_, c) => c),
+      });
+    },
+  },
+  {
+    name: "sklearn-jaccard-micro",
+    library: "scikit-learn",
+    versions: ">=0.21",
+    description: "jaccard_score(average='micro'): pa / (2 - pa) on single-label data",
+    checkedAgainst: REAL,
+    input: "confusion-matrix",
+    compute: (s) => sklearnJaccardScore(matrixOf(s), { average: "micro" }),
+  },
+  {
+    name: "sklearn-jaccard-weighted",
+    library: "scikit-learn",
+    versions: ">=0.21",
+    description: "jaccard_score(average='weighted'): weighted by support",
+    checkedAgainst: REAL,
+    input: "confusion-matrix",
+    compute: (s) => sklearnJaccardScore(matrixOf(s), { average: "weighted" }),
+  },
+  {
+    name: "smp-macro",
+    library: "segmentation-models-pytorch",
+    versions: "current metrics API",
+    description:
+      "iou_score(reduction='macro'): dataset IoU, absent classes count zero_division = 1",
+    checkedAgainst: HAND,
+    input: "per-image",
+    compute: (s) => smpIoUScore(imagesOf(s, "smp-macro"), { reduction: "macro" }),
+  },
+  {
+    name: "smp-micro",
+    library: "segmentation-models-pytorch",
+    versions: "current metrics API",
+    description: "iou_score(reduction='micro'): pooled over images and classes",
+    checkedAgainst: HAND,
+    input: "per-image",
+    compute: (s) => smpIoUScore(imagesOf(s, "smp-micro"), { reduction: "micro" }),
+  },
+  {
+    name: "smp-micro-imagewise",
+    library: "segmentation-models-pytorch",
+    versions: "current metrics API",
+    description: "iou_score(reduction='micro-imagewise'): per-image pooled ratio, mean over images",
+    checkedAgainst: HAND,
+    input: "per-image",
+    compute: (s) =>
+      smpIoUScore(imagesOf(s, "smp-micro-imagewise"), { reduction: "micro-imagewise" }),
+  },
+  {
+    name: "smp-macro-imagewise",
+    library: "segmentation-models-pytorch",
+    versions: "current metrics API",
+    description: "iou_score(reduction='macro-imagewise'): class-first, absent cells count 1",
+    checkedAgainst: HAND,
+    input: "per-image",
+    compute: (s) =>
+      smpIoUScore(imagesOf(s, "smp-macro-imagewise"), { reduction: "macro-imagewise" }),
+  },
+  {
+    name: "mmseg-iou-metric",
+    library: "mmsegmentation",
+    versions: "1.x",
+    description: "IoUMetric mIoU: float32 totals, nanmean (reported x 100, 2 decimals)",
+    checkedAgainst: HAND,
+    input: "per-image",
+    compute: (s) => mmsegMeanIoU(imagesOf(s, "mmseg-iou-metric")),
+  },
+  {
+    name: "detectron2-main",
+    library: "detectron2",
+    versions: "main since 2022 (f3c1bc19)",
+    description: "SemSegEvaluator mIoU over classes with ground truth only (reported x 100)",
+    checkedAgainst: HAND,
+    input: "confusion-matrix",
+    compute: (s) => detectron2MeanIoU(matrixOf(s)),
+  },
+  {
+    name: "detectron2-0.6",
+    library: "detectron2",
+    versions: "0.6 (last release)",
+    description: "SemSegEvaluator mIoU, predicted-only classes count 0 (reported x 100)",
+    checkedAgainst: HAND,
+    input: "confusion-matrix",
+    compute: (s) => detectron2MeanIoU(matrixOf(s), { version: "0.6" }),
+  },
+  {
+    name: "monai-meaniou",
+    library: "monai",
+    versions: ">=0.9.1",
+    description: "MeanIoU(reduction='mean'): image-first; cells with empty ground truth ignored",
+    checkedAgainst: HAND,
+    input: "per-image",
+    compute: (s) => monaiMeanIoU(imagesOf(s, "monai-meaniou")),
+  },
+  {
+    name: "monai-meaniou-keep-empty",
+    library: "monai",
+    versions: ">=0.9.1",
+    description: "MeanIoU(reduction='mean', ignore_empty=False): empty cells score 1",
+    checkedAgainst: HAND,
+    input: "per-image",
+    compute: (s) => monaiMeanIoU(imagesOf(s, "monai-meaniou-keep-empty"), { ignoreEmpty: false }),
+  },
+  {
+    name: "cityscapes",
+    library: "cityscapesscripts",
+    versions: "current",
+    description: "evalPixelLevelSemanticLabeling class IoU Score Average (every class evaluated)",
+    checkedAgainst: HAND,
+    input: "confusion-matrix",
+    compute: (s) => {
+      const cm = matrixOf(s);
+      return cityscapesMeanIoU(cm, {
+        evalLabels: Array.from({ length: cm.numClasses }, (_, c) => c),
+      });
+    },
+  },
+];
+
+/** One row of {@linkcode runProfiles}. */
+export interface ProfileValue {
+  name: string;
+  library: string;
+  versions: string;
+  description: string;
+  checkedAgainst: Profile["checkedAgainst"];
+  /** The value, or NaN when the profile could not run (see `error`). */
+  value: number;
+  /** Why the profile could not run on this state (e.g. needs per-image counts). */
+  error?: string;
+}
+
+/**
+ * Runs every profile on one state. Per-image profiles are skipped (with an `error`) when only a
+ * confusion matrix is given; a profile that rejects the state (e.g. out-of-range predictions
+ * that the library would fold) reports why instead of a number.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SegmentationStats } from "../core/segmentation_stats.ts";
+ * import { runProfiles } from "./registry.ts";
+ *
+ * const stats = new SegmentationStats(3)
+ *   .addImage([0, 0, 1, 1], [0, 0, 1, 2])
+ *   .addImage([1, 1, 1, 1], [1, 1, 1, 1]);
+ * const rows = runProfiles(stats);
+ * const d2 = rows.find((r) => r.name === "detectron2-main")!;
+ * assert.equal(d2.value, (1 + 5 / 6) / 2); // class 2 (only predicted) left out
+ * const old = rows.find((r) => r.name === "detectron2-0.6")!;
+ * assert.equal(old.value, (1 + 5 / 6) / 3);
+ * ```
+ *
+ * @param stats The exact state.
+ * @returns One row per profile, in registry order.
+ */
+export function runProfiles(stats: SegmentationStats | ConfusionMatrix): ProfileValue[] {
+  return PROFILES.map((p) => {
+    const row: ProfileValue = {
+      name: p.name,
+      library: p.library,
+      versions: p.versions,
+      description: p.description,
+      checkedAgainst: p.checkedAgainst,
+      value: NaN,
+    };
+    if (p.input === "per-image" && !(stats instanceof SegmentationStats)) {
+      row.error = "needs per-image counts (SegmentationStats)";
+      return row;
+    }
+    try {
+      row.value = p.compute(stats);
+    } catch (e) {
+      row.error = (e as Error).message;
+    }
+    return row;
+  });
+}
+
+/**
+ * Looks a profile up by name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getProfile } from "./registry.ts";
+ *
+ * assert.equal(getProfile("mmseg-iou-metric").library, "mmsegmentation");
+ * ```
+ *
+ * @param name A `Profile.name`.
+ * @returns The profile.
+ */
+export function getProfile(name: string): Profile {
+  const p = PROFILES.find((x) => x.name === name);
+  if (p === undefined) {
+    throw new RangeError(
+      `Expected a profile name (${PROFILES.map((x) => x.name).join(", ")}), but found ${name}`,
+    );
+  }
+  return p;
+}

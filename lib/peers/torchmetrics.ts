@@ -1,0 +1,684 @@
+/**
+ * torchmetrics profiles: `JaccardIndex` (multiclass and binary; before and after 1.0) and
+ * `segmentation.MeanIoU` (per-batch 1.5-1.7, pair mean 1.8+), plus the functional `mean_iou`,
+ * reproduced from the exact state.
+ *
+ * torchmetrics keeps exact int64 counts but divides and sums in float32; every float32 step is
+ * emulated here (`Math.fround`, and PyTorch's CPU summation order from `reduction_order.ts`).
+ * Checked against real torchmetrics 1.9.0 runs (torch 2.13 CPU) in `golden/`, to the last bit.
+ * Versions before 1.8 cannot be installed here: those branches follow the library's source at
+ * the versions named and are tested on hand-worked examples.
+ *
+ * @module
+ */
+
+import { ConfusionMatrix } from "../core/confusion_matrix.ts";
+import type { LabelArray } from "../core/labels.ts";
+import type { SegmentationStats } from "../core/segmentation_stats.ts";
+import { torchColumnSums32, torchRowSums32, torchSum32 } from "../float32/reduction_order.ts";
+
+const f32 = Math.fround;
+
+/** torchmetrics `zero_division`: a number, `"warn"` (acts as 0) or `"nan"` (plain division). */
+export type TorchmetricsZeroDivision = number | "warn" | "nan";
+
+/** Options of {@linkcode torchmetricsJaccardIndex}. */
+export interface TorchmetricsJaccardOptions {
+  /** `average` (default `"macro"`); use {@linkcode torchmetricsJaccardPerClass} for `"none"`. */
+  average?: "macro" | "micro" | "weighted";
+  /**
+   * `ignore_index`. Pixels whose target equals it must already be left out of the state (build
+   * the matrix with `ignoreIndex`); inside [0, C) it also removes the class from `macro` and
+   * its denominator from `micro`. Default: the matrix's ignore label, if it has exactly one.
+   */
+  ignoreIndex?: number | null;
+  /** `zero_division` (default 0). */
+  zeroDivision?: TorchmetricsZeroDivision;
+  /**
+   * `"1.x"` (default, from 1.0.0, PR #1821): classes absent from target and prediction get
+   * weight 0 in `macro`. `"0.11"`: they are averaged in with the zero-division value (0), as in
+   * 0.11.x (and as `absent_score=0` did in the legacy API up to 0.10).
+   */
+  version?: "1.x" | "0.11";
+  /** float32 lanes of the CPU that ran torch (8 for AVX2, the default; 16 for AVX-512). */
+  vectorWidth?: number;
+}
+
+function zeroValue(zd: TorchmetricsZeroDivision): number {
+  if (zd === "warn") return 0;
+  if (zd === "nan") return NaN;
+  if (typeof zd !== "number" || Number.isNaN(zd)) {
+    throw new RangeError(`Expected zeroDivision to be a number, "warn" or "nan", but found ${zd}`);
+  }
+  return f32(zd);
+}
+
+/** torchmetrics `_safe_divide` in float32. */
+function safeDivide(num: number, den: number, zd: TorchmetricsZeroDivision): number {
+  if (zd === "nan") return f32(num / den);
+  return den !== 0 ? f32(num / den) : zeroValue(zd);
+}
+
+function defaultIgnore(cm: ConfusionMatrix, option: number | null | undefined): number | null {
+  if (option !== undefined) return option;
+  if (cm.ignoreIndex.length > 1) {
+    throw new RangeError(
+      `Expected at most one ignore label (torchmetrics has one ignore_index), but the matrix has ${
+        cm.ignoreIndex.join(", ")
+      }`,
+    );
+  }
+  return cm.ignoreIndex.length === 1 ? cm.ignoreIndex[0] : null;
+}
+
+function checkNoMissed(cm: ConfusionMatrix, what: string): void {
+  if (cm.missed().some((v) => v > 0)) {
+    throw new RangeError(
+      `Expected no out-of-range predictions in the state for ${what}, but found some (outOfRange ` +
+        `"miss"): torchmetrics does not count them as FN; build the matrix from the raw labels ` +
+        `with torchmetricsConfusionMatrix to reproduce what it does`,
+    );
+  }
+}
+
+interface JaccardParts {
+  diag: number[];
+  row: number[];
+  col: number[];
+  denom: number[];
+}
+
+function jaccardParts(cm: ConfusionMatrix, vw: number): JaccardParts {
+  const C = cm.numClasses;
+  const cells = Array.from(cm.counts(), f32); // confmat.float()
+  const diag = Array.from({ length: C }, (_, i) => cells[i * C + i]);
+  const col = torchColumnSums32(cells, C, C, vw);
+  const row = torchRowSums32(cells, C, C, vw);
+  const denom = diag.map((d, i) => f32(f32(col[i] + row[i]) - d));
+  return { diag, row, col, denom };
+}
+
+/**
+ * torchmetrics `MulticlassJaccardIndex` / `JaccardIndex(task="multiclass")` `compute()` from the
+ * exact confusion matrix (its state is the same int64 matrix). float32 like the library.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfusionMatrix } from "../core/confusion_matrix.ts";
+ * import { torchmetricsJaccardIndex } from "./torchmetrics.ts";
+ *
+ * // Class 0: 2/3, class 1: 1/2, class 2 absent (excluded since 1.0).
+ * const cm = new ConfusionMatrix(3).update([0, 0, 1, 1], [0, 0, 1, 0]);
+ * // float32 arithmetic: within a float32 rounding of the exact 7/12 and 7/18.
+ * assert.ok(Math.abs(torchmetricsJaccardIndex(cm) - 7 / 12) < 1e-7);
+ * assert.ok(Math.abs(torchmetricsJaccardIndex(cm, { version: "0.11" }) - 7 / 18) < 1e-7);
+ * assert.equal(torchmetricsJaccardIndex(cm, { average: "micro" }), Math.fround(3 / 5));
+ * ```
+ *
+ * @param cm Exact state (rows = target, columns = prediction).
+ * @param options average, ignore_index, zero_division, version.
+ * @returns The float32 result as a number.
+ */
+export function torchmetricsJaccardIndex(
+  cm: ConfusionMatrix,
+  options: TorchmetricsJaccardOptions = {},
+): number {
+  const average = options.average ?? "macro";
+  if (!["macro", "micro", "weighted"].includes(average)) {
+    throw new RangeError(
+      `Expected average to be "macro", "micro" or "weighted", but found ${average}`,
+    );
+  }
+  const version = options.version ?? "1.x";
+  if (version !== "1.x" && version !== "0.11") {
+    throw new RangeError(`Expected version "1.x" or "0.11", but found ${version}`);
+  }
+  const zd = options.zeroDivision ?? 0;
+  zeroValue(zd);
+  const vw = options.vectorWidth ?? 8;
+  checkNoMissed(cm, "torchmetricsJaccardIndex");
+  const C = cm.numClasses;
+  const ig = defaultIgnore(cm, options.ignoreIndex);
+  const igIn = ig !== null && ig >= 0 && ig < C;
+  const { diag, row, col, denom } = jaccardParts(cm, vw);
+  if (average === "micro") {
+    const num = torchSum32(diag, vw);
+    const den = f32(torchSum32(denom, vw) - (igIn ? denom[ig] : 0));
+    return safeDivide(num, den, zd);
+  }
+  const jaccard = diag.map((d, i) => safeDivide(d, denom[i], zd));
+  let weights: number[];
+  if (average === "weighted") weights = row;
+  else {
+    weights = new Array<number>(C).fill(1);
+    if (igIn) weights[ig] = 0;
+    if (version === "1.x") {
+      for (let i = 0; i < C; i++) if (f32(row[i] + col[i]) === 0) weights[i] = 0;
+    }
+  }
+  const total = torchSum32(weights, vw);
+  return torchSum32(weights.map((w, i) => f32(f32(w * jaccard[i]) / total)), vw);
+}
+
+/**
+ * torchmetrics `MulticlassJaccardIndex(average="none")`: per-class float32 IoU; a class with an
+ * empty denominator shows the zero-division value (default 0).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfusionMatrix } from "../core/confusion_matrix.ts";
+ * import { torchmetricsJaccardPerClass } from "./torchmetrics.ts";
+ *
+ * const cm = new ConfusionMatrix(3).update([0, 0, 1, 1], [0, 0, 1, 0]);
+ * assert.deepEqual(torchmetricsJaccardPerClass(cm), [Math.fround(2 / 3), 0.5, 0]);
+ * assert.deepEqual(torchmetricsJaccardPerClass(cm, { zeroDivision: 1 }), [Math.fround(2 / 3), 0.5, 1]);
+ * ```
+ *
+ * @param cm Exact state.
+ * @param options zero_division.
+ * @returns One float32 value per class.
+ */
+export function torchmetricsJaccardPerClass(
+  cm: ConfusionMatrix,
+  options: Pick<TorchmetricsJaccardOptions, "zeroDivision" | "vectorWidth"> = {},
+): number[] {
+  const zd = options.zeroDivision ?? 0;
+  zeroValue(zd);
+  checkNoMissed(cm, "torchmetricsJaccardPerClass");
+  const { diag, denom } = jaccardParts(cm, options.vectorWidth ?? 8);
+  return diag.map((d, i) => safeDivide(d, denom[i], zd));
+}
+
+/**
+ * torchmetrics `BinaryJaccardIndex` from a 2 x 2 matrix (class 1 = positive):
+ * TP / (FP + FN + TP) in float32, the zero-division value (default 0; NaN before 1.5) when the
+ * image has neither positive targets nor positive predictions.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfusionMatrix } from "../core/confusion_matrix.ts";
+ * import { torchmetricsBinaryJaccardIndex } from "./torchmetrics.ts";
+ *
+ * const cm = new ConfusionMatrix(2).update([1, 1, 0, 0], [0, 1, 0, 0]);
+ * assert.equal(torchmetricsBinaryJaccardIndex(cm), 0.5);
+ * assert.equal(torchmetricsBinaryJaccardIndex(new ConfusionMatrix(2).update([0], [0])), 0);
+ * ```
+ *
+ * @param cm A 2-class matrix.
+ * @param options zero_division.
+ * @returns The float32 result.
+ */
+export function torchmetricsBinaryJaccardIndex(
+  cm: ConfusionMatrix,
+  options: Pick<TorchmetricsJaccardOptions, "zeroDivision"> = {},
+): number {
+  if (cm.numClasses !== 2) {
+    throw new RangeError(`Expected a 2-class matrix, but found ${cm.numClasses} classes`);
+  }
+  const zd = options.zeroDivision ?? 0;
+  zeroValue(zd);
+  checkNoMissed(cm, "torchmetricsBinaryJaccardIndex");
+  const [, c01, c10, c11] = Array.from(cm.counts(), f32);
+  return safeDivide(c11, f32(f32(c01 + c10) + c11), zd);
+}
+
+/** Options of {@linkcode torchmetricsConfusionMatrix}. */
+export interface TorchmetricsCountingOptions {
+  /** `ignore_index`: pixels whose target equals it are removed before counting. */
+  ignoreIndex?: number | null;
+  /** `validate_args` (default true): the unique-value count check. */
+  validateArgs?: boolean;
+}
+
+/**
+ * What torchmetrics' multiclass confusion matrix does with raw labels, out-of-range values
+ * included: with `validate_args` it only checks that target and preds each hold at most C
+ * distinct values (C + 1 with an ignore index); then every pixel is encoded as
+ * `target * C + pred` and counted, so an out-of-range prediction is folded into a wrong cell
+ * (for example pred = C at target t lands in cell (t + 1, 0)), and a code at or past C^2
+ * makes the reshape fail. Both failures are thrown as errors with torchmetrics' text.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { torchmetricsConfusionMatrix } from "./torchmetrics.ts";
+ *
+ * // Prediction 3 (== C) at target 0 is counted as target 1, prediction 0.
+ * const cm = torchmetricsConfusionMatrix([0, 0, 1], [0, 3, 1], 3);
+ * assert.deepEqual(cm.toArray(), [[1, 0, 0], [1, 1, 0], [0, 0, 0]]);
+ * ```
+ *
+ * @param yTrue Target labels (flat).
+ * @param yPred Predicted labels (flat, same length).
+ * @param numClasses `num_classes`.
+ * @param options ignore_index, validate_args.
+ * @returns The folded matrix, as torchmetrics holds it.
+ */
+export function torchmetricsConfusionMatrix(
+  yTrue: LabelArray,
+  yPred: LabelArray,
+  numClasses: number,
+  options: TorchmetricsCountingOptions = {},
+): ConfusionMatrix {
+  if (!Number.isInteger(numClasses) || numClasses < 2) {
+    throw new RangeError(`Expected numClasses to be an integer >= 2, but found ${numClasses}`);
+  }
+  if (yTrue.length !== yPred.length) {
+    throw new RangeError(
+      `Expected yTrue and yPred to have the same length, but found ${yTrue.length} and ${yPred.length}`,
+    );
+  }
+  const C = numClasses;
+  const ig = options.ignoreIndex ?? null;
+  for (const [name, arr] of [["yTrue", yTrue], ["yPred", yPred]] as const) {
+    for (let i = 0; i < arr.length; i++) {
+      if (!Number.isInteger(arr[i])) {
+        throw new RangeError(
+          `Expected ${name} to hold integers, but found ${arr[i]} at index ${i}`,
+        );
+      }
+    }
+  }
+  if (options.validateArgs ?? true) {
+    const check = ig === null ? C : C + 1;
+    for (const [name, arr] of [["target", yTrue], ["preds", yPred]] as const) {
+      const seen = new Uint8Array(C);
+      const other = new Set<number>();
+      let unique = 0;
+      for (let i = 0; i < arr.length; i++) {
+        const v = arr[i];
+        if (v >= 0 && v < C) {
+          if (seen[v] === 0) {
+            seen[v] = 1;
+            unique++;
+          }
+        } else other.add(v);
+      }
+      unique += other.size;
+      if (unique > check) {
+        throw new RangeError(
+          `Detected more unique values in \`${name}\` than expected. Expected only ${check} but ` +
+            `found ${unique} (torchmetrics RuntimeError)`,
+        );
+      }
+    }
+  }
+  const counts = new Float64Array(C * C);
+  let maxCode = -1;
+  for (let i = 0; i < yTrue.length; i++) {
+    if (ig !== null && yTrue[i] === ig) continue;
+    const code = yTrue[i] * C + yPred[i];
+    if (code < 0) {
+      throw new RangeError(
+        `bincount only supports 1-d non-negative integral inputs, but the code target * C + pred ` +
+          `is ${code} at index ${i} (torchmetrics RuntimeError)`,
+      );
+    }
+    if (code < C * C) counts[code]++;
+    if (code > maxCode) maxCode = code;
+  }
+  if (maxCode >= C * C) {
+    throw new RangeError(
+      `shape '[${C}, ${C}]' is invalid for input of size ${maxCode + 1} (torchmetrics ` +
+        `RuntimeError: a target or prediction outside [0, ${C}) was folded past the matrix)`,
+    );
+  }
+  const cm = new ConfusionMatrix(C, ig === null ? {} : { ignoreIndex: ig });
+  return cm.addCounts(counts);
+}
+
+/** Options of the `segmentation.MeanIoU` profiles. */
+export interface TorchmetricsMeanIoUOptions {
+  /**
+   * Images per `update()` call, in order: an array of sizes summing to the number of images,
+   * or one batch size (the last batch takes the rest). Default: one update with every image.
+   */
+  batches?: readonly number[] | number;
+  /** `include_background` (default true); false drops class 0. */
+  includeBackground?: boolean;
+  /**
+   * `"1.8"` (default; 1.8 and later, PR #2892): mean over every valid (image, class) cell,
+   * union = 0 cells skipped. `"1.5"` (1.5 to 1.7, PR #2698): per update, the mean over images of
+   * each image's mean over all classes (union = 0 counts as 0), then the mean over updates.
+   */
+  version?: "1.8" | "1.5";
+  /** float32 lanes of the CPU that ran torch (default 8, AVX2). */
+  vectorWidth?: number;
+}
+
+/** Splits images into update() calls. */
+function batchSizes(numImages: number, batches?: readonly number[] | number): number[] {
+  if (batches === undefined) return numImages > 0 ? [numImages] : [];
+  if (typeof batches === "number") {
+    if (!Number.isInteger(batches) || batches < 1) {
+      throw new RangeError(`Expected batches to be an integer >= 1, but found ${batches}`);
+    }
+    const out: number[] = [];
+    for (let k = 0; k < numImages; k += batches) out.push(Math.min(batches, numImages - k));
+    return out;
+  }
+  let sum = 0;
+  for (const b of batches) {
+    if (!Number.isInteger(b) || b < 1) {
+      throw new RangeError(`Expected every batch size to be an integer >= 1, but found ${b}`);
+    }
+    sum += b;
+  }
+  if (sum !== numImages) {
+    throw new RangeError(
+      `Expected batch sizes to add up to the ${numImages} images, but they add up to ${sum}`,
+    );
+  }
+  return [...batches];
+}
+
+interface ImageCells {
+  inter: number[];
+  union: number[];
+}
+
+function imageCells(stats: SegmentationStats, i: number, includeBackground: boolean): ImageCells {
+  const { tp, fp, fn } = stats.imageCounts(i);
+  const start = includeBackground ? 0 : 1;
+  const inter: number[] = [];
+  const union: number[] = [];
+  for (let c = start; c < tp.length; c++) {
+    inter.push(tp[c]);
+    union.push(tp[c] + fp[c] + fn[c]);
+  }
+  return { inter, union };
+}
+
+function meanIoUState(
+  stats: SegmentationStats,
+  options: TorchmetricsMeanIoUOptions,
+  perClass: boolean,
+): number[] {
+  checkNoMissed(stats.confusionMatrix, "torchmetrics MeanIoU (one_hot fails on them)");
+  const bg = options.includeBackground ?? true;
+  const version = options.version ?? "1.8";
+  if (version !== "1.8" && version !== "1.5") {
+    throw new RangeError(`Expected version "1.8" or "1.5", but found ${version}`);
+  }
+  const vw = options.vectorWidth ?? 8;
+  const K = stats.numClasses - (bg ? 0 : 1);
+  const sizes = batchSizes(stats.numImages, options.batches);
+  const score = new Array<number>(perClass ? K : 1).fill(0);
+  const count = new Array<number>(perClass ? K : 1).fill(0);
+  let updates = 0;
+  let image = 0;
+  for (const n of sizes) {
+    const cells: number[] = [];
+    const valid: number[] = [];
+    for (let j = 0; j < n; j++, image++) {
+      const { inter, union } = imageCells(stats, image, bg);
+      for (let c = 0; c < K; c++) {
+        const u = f32(union[c]);
+        cells.push(u !== 0 ? f32(f32(inter[c]) / u) : 0);
+        valid.push(union[c] > 0 ? 1 : 0);
+      }
+    }
+    if (version === "1.8") {
+      const masked = cells.map((v, k) => valid[k] ? v : 0);
+      if (perClass) {
+        const sums = torchColumnSums32(masked, n, K, vw);
+        for (let c = 0; c < K; c++) {
+          score[c] = f32(score[c] + sums[c]);
+          for (let j = 0; j < n; j++) count[c] += valid[j * K + c];
+        }
+      } else {
+        score[0] = f32(score[0] + torchSum32(masked, vw));
+        count[0] += valid.reduce((a, b) => a + b, 0);
+      }
+    } else {
+      if (perClass) {
+        const sums = torchColumnSums32(cells, n, K, vw);
+        for (let c = 0; c < K; c++) score[c] = f32(score[c] + f32(sums[c] / n));
+      } else {
+        const imageMeans = torchRowSums32(cells, n, K, vw).map((s) => f32(s / K));
+        score[0] = f32(score[0] + f32(torchSum32(imageMeans, vw) / n));
+      }
+      updates++;
+    }
+  }
+  if (version === "1.5") return score.map((s) => f32(s / updates));
+  if (perClass) return score.map((s, c) => f32(s / count[c])).map((v) => Number.isNaN(v) ? -1 : v);
+  // score / num_batches broadcast to K equal values, then nanmean.
+  const v = f32(score[0] / count[0]);
+  if (Number.isNaN(v)) return [NaN];
+  return [f32(torchSum32(new Array<number>(K).fill(v), vw) / K)];
+}
+
+/**
+ * torchmetrics `segmentation.MeanIoU(per_class=False)` from per-image counts: since 1.8 the
+ * mean over all valid (image, class) cells ("pair mean"; union = 0 cells skipped), with a
+ * float32 running sum per `update()`; in 1.5-1.7 the mean over updates of each update's mean
+ * of per-image means over all classes (union = 0 → 0). Pixels cannot be ignored in this metric:
+ * build the state without ignore labels to reproduce it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SegmentationStats } from "../core/segmentation_stats.ts";
+ * import { torchmetricsMeanIoU } from "./torchmetrics.ts";
+ *
+ * const stats = new SegmentationStats(3)
+ *   .addImage([0, 0, 1, 1], [0, 0, 1, 0])   // IoU 2/3, 1/2; class 2 absent
+ *   .addImage([1, 1, 1, 1], [1, 1, 1, 1]);  // IoU 1 for class 1 only
+ * // 1.8+: three valid cells.
+ * assert.ok(Math.abs(torchmetricsMeanIoU(stats) - (2 / 3 + 1 / 2 + 1) / 3) < 1e-7);
+ * // 1.5-1.7, one update of two images: ((2/3 + 1/2 + 0) / 3 + (0 + 1 + 0) / 3) / 2.
+ * assert.ok(Math.abs(torchmetricsMeanIoU(stats, { version: "1.5" }) - 13 / 36) < 1e-7);
+ * ```
+ *
+ * @param stats Per-image exact counts.
+ * @param options batches, include_background, version.
+ * @returns The float32 result (NaN when no cell is valid).
+ */
+export function torchmetricsMeanIoU(
+  stats: SegmentationStats,
+  options: TorchmetricsMeanIoUOptions = {},
+): number {
+  return meanIoUState(stats, options, false)[0];
+}
+
+/**
+ * torchmetrics `segmentation.MeanIoU(per_class=True)`: per class, the mean IoU over the images
+ * where the class is valid (1.8+; −1 for a class never valid), or over updates of the batch
+ * means with union = 0 counted as 0 (1.5-1.7).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SegmentationStats } from "../core/segmentation_stats.ts";
+ * import { torchmetricsMeanIoUPerClass } from "./torchmetrics.ts";
+ *
+ * const stats = new SegmentationStats(3)
+ *   .addImage([0, 0, 1, 1], [0, 0, 1, 0])
+ *   .addImage([1, 1, 1, 1], [1, 1, 1, 1]);
+ * assert.deepEqual(torchmetricsMeanIoUPerClass(stats), [Math.fround(2 / 3), 0.75, -1]);
+ * ```
+ *
+ * @param stats Per-image exact counts.
+ * @param options batches, include_background, version.
+ * @returns One float32 value per class (class 0 dropped without background).
+ */
+export function torchmetricsMeanIoUPerClass(
+  stats: SegmentationStats,
+  options: TorchmetricsMeanIoUOptions = {},
+): number[] {
+  return meanIoUState(stats, options, true);
+}
+
+/**
+ * torchmetrics functional `segmentation.mean_iou(..., per_class=False)` (1.9): one value per
+ * image, the mean of the image's classes with union > 0 (NaN when it has none). Averaging
+ * these yourself gives the image-first mean, not what the `MeanIoU` module returns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SegmentationStats } from "../core/segmentation_stats.ts";
+ * import { torchmetricsMeanIoUPerImage } from "./torchmetrics.ts";
+ *
+ * const stats = new SegmentationStats(3)
+ *   .addImage([0, 0, 1, 1], [0, 0, 1, 0])
+ *   .addImage([1, 1, 1, 1], [1, 1, 1, 1]);
+ * const [first, second] = torchmetricsMeanIoUPerImage(stats);
+ * assert.ok(Math.abs(first - 7 / 12) < 1e-7); // (2/3 + 1/2) / 2, class 2 skipped
+ * assert.equal(second, 1);
+ * ```
+ *
+ * @param stats Per-image exact counts.
+ * @param options include_background.
+ * @returns One float32 value per image.
+ */
+export function torchmetricsMeanIoUPerImage(
+  stats: SegmentationStats,
+  options: Pick<TorchmetricsMeanIoUOptions, "includeBackground" | "vectorWidth"> = {},
+): number[] {
+  checkNoMissed(stats.confusionMatrix, "torchmetrics mean_iou (one_hot fails on them)");
+  const bg = options.includeBackground ?? true;
+  const out: number[] = [];
+  for (let i = 0; i < stats.numImages; i++) {
+    const { inter, union } = imageCells(stats, i, bg);
+    const cells = inter.map((v, c) => union[c] > 0 ? f32(f32(v) / f32(union[c])) : 0);
+    const valid = union.filter((u) => u > 0).length;
+    out.push(f32(torchSum32(cells, options.vectorWidth ?? 8) / valid));
+  }
+  return out;
+}
+
+/**
+ * torchmetrics functional `segmentation.mean_iou(..., per_class=True)`: the (image, class)
+ * matrix of float32 IoU, −1 where union = 0.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SegmentationStats } from "../core/segmentation_stats.ts";
+ * import { torchmetricsIoUPerImageClass } from "./torchmetrics.ts";
+ *
+ * const stats = new SegmentationStats(2).addImage([0, 1], [0, 0]);
+ * assert.deepEqual(torchmetricsIoUPerImageClass(stats), [[0.5, 0]]);
+ * ```
+ *
+ * @param stats Per-image exact counts.
+ * @param options include_background.
+ * @returns One row per image.
+ */
+export function torchmetricsIoUPerImageClass(
+  stats: SegmentationStats,
+  options: Pick<TorchmetricsMeanIoUOptions, "includeBackground"> = {},
+): number[][] {
+  checkNoMissed(stats.confusionMatrix, "torchmetrics mean_iou (one_hot fails on them)");
+  const bg = options.includeBackground ?? true;
+  const out: number[][] = [];
+  for (let i = 0; i < stats.numImages; i++) {
+    const { inter, union } = imageCells(stats, i, bg);
+    out.push(inter.map((v, c) => union[c] > 0 ? f32(f32(v) / f32(union[c])) : -1));
+  }
+  return out;
+}
+
+/** Options of {@linkcode torchmetricsMultilabelJaccardIndex}. */
+export interface TorchmetricsMultilabelOptions {
+  /** `average` (default `"macro"`). */
+  average?: "macro" | "micro" | "weighted";
+  /** `zero_division` (default 0). Multilabel macro keeps absent labels, with this value. */
+  zeroDivision?: TorchmetricsZeroDivision;
+  /** float32 lanes of the CPU that ran torch (default 8, AVX2). */
+  vectorWidth?: number;
+}
+
+function multilabelParts(labels: readonly ConfusionMatrix[]) {
+  return labels.map((cm, l) => {
+    if (cm.numClasses !== 2) {
+      throw new RangeError(
+        `Expected label ${l} to have a 2-class matrix, but found ${cm.numClasses}`,
+      );
+    }
+    checkNoMissed(cm, "torchmetrics multilabel");
+    const [, fp, fn, tp] = Array.from(cm.counts(), f32); // rows = target, columns = prediction
+    return { tp, fp, fn, denom: f32(f32(tp + fp) + fn) };
+  });
+}
+
+/**
+ * torchmetrics `MultilabelJaccardIndex` / `JaccardIndex(task="multilabel")` from one 2 x 2
+ * matrix per label (rows = target, columns = prediction, class 1 = positive), float32 like the
+ * library. Unlike the multiclass task, `macro` averages absent labels in with the zero-division
+ * value. `ignore_index` acts on pixels only (build each label's matrix with it); the multilabel
+ * reduction does not receive it, so no label is left out of the average.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfusionMatrix } from "../core/confusion_matrix.ts";
+ * import { torchmetricsMultilabelJaccardIndex } from "./torchmetrics.ts";
+ *
+ * const label0 = new ConfusionMatrix(2).update([1, 1, 0, 0], [1, 0, 0, 0]); // 1/2
+ * const label1 = new ConfusionMatrix(2).update([0, 0, 0, 0], [0, 0, 0, 0]); // absent
+ * assert.equal(torchmetricsMultilabelJaccardIndex([label0, label1]), 0.25);
+ * assert.equal(torchmetricsMultilabelJaccardIndex([label0, label1], { zeroDivision: 1 }), 0.75);
+ * ```
+ *
+ * @param labels One 2-class matrix per label.
+ * @param options average, zero_division.
+ * @returns The float32 result.
+ */
+export function torchmetricsMultilabelJaccardIndex(
+  labels: readonly ConfusionMatrix[],
+  options: TorchmetricsMultilabelOptions = {},
+): number {
+  const average = options.average ?? "macro";
+  if (!["macro", "micro", "weighted"].includes(average)) {
+    throw new RangeError(
+      `Expected average to be "macro", "micro" or "weighted", but found ${average}`,
+    );
+  }
+  const zd = options.zeroDivision ?? 0;
+  zeroValue(zd);
+  const vw = options.vectorWidth ?? 8;
+  const parts = multilabelParts(labels);
+  const L = parts.length;
+  if (average === "micro") {
+    const num = torchSum32(parts.map((p) => p.tp), vw);
+    return safeDivide(num, torchSum32(parts.map((p) => p.denom), vw), zd);
+  }
+  const jaccard = parts.map((p) => safeDivide(p.tp, p.denom, zd));
+  let weights: number[];
+  if (average === "weighted") weights = parts.map((p) => f32(p.tp + p.fn));
+  else weights = new Array<number>(L).fill(1);
+  const total = torchSum32(weights, vw);
+  return torchSum32(weights.map((w, i) => f32(f32(w * jaccard[i]) / total)), vw);
+}
+
+/**
+ * torchmetrics `MultilabelJaccardIndex(average="none")`: float32 IoU per label.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfusionMatrix } from "../core/confusion_matrix.ts";
+ * import { torchmetricsMultilabelJaccardPerLabel } from "./torchmetrics.ts";
+ *
+ * const label0 = new ConfusionMatrix(2).update([1, 1, 0], [1, 0, 1]);
+ * assert.deepEqual(torchmetricsMultilabelJaccardPerLabel([label0]), [Math.fround(1 / 3)]);
+ * ```
+ *
+ * @param labels One 2-class matrix per label.
+ * @param options zero_division.
+ * @returns One float32 value per label.
+ */
+export function torchmetricsMultilabelJaccardPerLabel(
+  labels: readonly ConfusionMatrix[],
+  options: Pick<TorchmetricsMultilabelOptions, "zeroDivision"> = {},
+): number[] {
+  const zd = options.zeroDivision ?? 0;
+  zeroValue(zd);
+  return multilabelParts(labels).map((p) => safeDivide(p.tp, p.denom, zd));
+}

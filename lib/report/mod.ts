@@ -1,0 +1,9 @@
+/**
+ * Surfaces for people: tables and plotly figures that render as text, HTML or Jupyter output.
+ *
+ * @module
+ */
+
+export * from "./display.ts";
+export * from "./table.ts";
+export * from "./plot.ts";

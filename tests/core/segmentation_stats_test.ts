@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { SegmentationStats } from "../../lib/core/segmentation_stats.ts";
+
+const imageArb = fc.array(fc.tuple(fc.oneof(fc.nat(3), fc.constant(255)), fc.nat(3)), {
+  maxLength: 30,
+});
+const statsArb = fc.array(imageArb, { maxLength: 6 }).map((images) => {
+  const stats = new SegmentationStats(4, { ignoreIndex: 255 });
+  for (const px of images) stats.addImage(px.map(([t]) => t), px.map(([, p]) => p));
+  return stats;
+});
+
+Deno.test("property: per-image counts sum to the dataset counts", () => {
+  fc.assert(fc.property(statsArb, (stats) => {
+    const sums = { tp: [0, 0, 0, 0], fp: [0, 0, 0, 0], fn: [0, 0, 0, 0] };
+    for (let i = 0; i < stats.numImages; i++) {
+      const c = stats.imageCounts(i);
+      for (let k = 0; k < 4; k++) {
+        sums.tp[k] += c.tp[k];
+        sums.fp[k] += c.fp[k];
+        sums.fn[k] += c.fn[k];
+      }
+    }
+    const all = stats.confusionMatrix.classCounts();
+    assert.deepEqual(sums, {
+      tp: Array.from(all.tp),
+      fp: Array.from(all.fp),
+      fn: Array.from(all.fn),
+    });
+  }));
+});
+
+Deno.test("property: merge appends images, dataset matrix commutes; JSON round-trips", () => {
+  fc.assert(fc.property(statsArb, statsArb, (a, b) => {
+    const ab = SegmentationStats.fromJSON(a.toJSON()).merge(b);
+    const ba = SegmentationStats.fromJSON(b.toJSON()).merge(a);
+    assert.equal(ab.numImages, a.numImages + b.numImages);
+    assert.deepEqual(ab.confusionMatrix.toArray(), ba.confusionMatrix.toArray());
+    if (b.numImages > 0) assert.deepEqual(ab.imageCounts(a.numImages), b.imageCounts(0));
+    assert.deepEqual(
+      SegmentationStats.fromJSON(JSON.parse(JSON.stringify(ab))).toJSON(),
+      ab.toJSON(),
+    );
+  }));
+});
+
+Deno.test("per-image counts by hand; growth past the first allocation", () => {
+  const stats = new SegmentationStats(3);
+  for (let i = 0; i < 40; i++) stats.addImage([0, 1, 2], [0, 2, 2]);
+  assert.equal(stats.numImages, 40);
+  const c = stats.imageCounts(39);
+  assert.deepEqual([Array.from(c.tp), Array.from(c.fp), Array.from(c.fn)], [[1, 0, 1], [0, 0, 1], [
+    0,
+    1,
+    0,
+  ]]);
+  assert.equal(stats.confusionMatrix.get(1, 2), 40);
+  assert.throws(() => stats.imageCounts(40), /image index in \[0, 40\), but found 40/);
+});
+
+Deno.test("a bad image leaves the statistics unchanged", () => {
+  const stats = new SegmentationStats(3).addImage([0, 1], [0, 1]);
+  assert.throws(() => stats.addImage([0, 1, 2], [0, 1, 3]), /found 3 at index 2/);
+  assert.equal(stats.numImages, 1);
+  assert.equal(stats.confusionMatrix.total, 2);
+});
+
+Deno.test("fromJSON rejects images that do not add up to the matrix", () => {
+  const json = new SegmentationStats(2).addImage([0, 1], [0, 0]).toJSON();
+  json.images[0].tp = [0, 0];
+  assert.throws(
+    () => SegmentationStats.fromJSON(json),
+    /tp of class 0 to sum to the matrix's 1, but found 0/,
+  );
+  assert.throws(() => SegmentationStats.fromJSON({} as never), /images array/);
+});
