@@ -1,10 +1,10 @@
 # Extracts the Keras 3.7.0 (TensorFlow 2.21 eager) golden records the tfjs emulation supports
-# (sparse labels) into a compact fixture. Source: /work/shared/golden/keras-v3.7.0-tensorflow.json
+# (sparse labels) into a compact fixture. Source: golden/keras/keras-v3.7.0-tensorflow.json
 import json
-src = "/work/shared/golden/keras-v3.7.0-tensorflow.json"
+src = "golden/keras/keras-v3.7.0-tensorflow.json"
 d = json.load(open(src))
 s = d["scenarios"]
-out = {"source": "keras-v3.7.0-tensorflow.json (real Keras 3.7.0, TensorFlow 2.21.0 eager backend); see /work/shared/golden/README.md",
+out = {"source": "keras-v3.7.0-tensorflow.json (real Keras 3.7.0, TensorFlow 2.21.0 eager backend); see golden/keras/README.md",
        "keras_commit": d["keras_commit"], "scenarios": []}
 def metric_cfg(m):
     c = m["config"]

@@ -67,7 +67,7 @@ interface Inputs {
 
 type Image = [Int32Array, Int32Array];
 
-/** The images of the lowbias32 generator (shared/golden/README.md). */
+/** The images of the lowbias32 generator (golden/keras/README.md). */
 export function generateImages(g: Generator): Image[] {
   const cT = cdf24(g.wT);
   const cP = cdf24(g.wP);

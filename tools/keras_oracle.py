@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write a Keras IoU golden file (the format of shared/golden) from the Keras installed here.
+"""Write a Keras IoU golden file (the format of golden/keras) from the Keras installed here.
 
 Not needed by the toolkit: it checks the TypeScript emulation against real Keras, for new versions,
 backends and scenarios. The inputs come from the golden README's generator, so the TypeScript
@@ -8,10 +8,10 @@ replay (`deno task golden DIR`) regenerates them.
     KERAS_BACKEND is set from --backend before Keras is imported.
     python tools/keras_oracle.py --backend tensorflow --out /tmp/g/keras-tf.json
     python tools/keras_oracle.py --backend jax --compiled --out /tmp/g/keras-jax-jit.json
-    python tools/keras_oracle.py --backend tensorflow --compare ../shared/golden/keras-v3.15.1-tensorflow.json
+    python tools/keras_oracle.py --backend tensorflow --compare golden/keras/keras-v3.15.1-tensorflow.json
     python tools/keras_oracle.py --backend numpy --scenarios X --out tests/fixtures/keras_extra_numpy.json
 
-Scenarios: S1-S9 as in shared/golden (S3a and S4 are big: --skip-big leaves them out), and X, extra
+Scenarios: S1-S9 as in golden/keras (S3a and S4 are big: --skip-big leaves them out), and X, extra
 scenarios for the tests (8+ classes, BinaryIoU on probabilities, ignore_class with out-of-range ids,
 non-integer weights).
 """
@@ -88,7 +88,7 @@ def generate_batch(g, b, np):
 
 
 def scenario_specs(skip_big):
-    """The S1-S9 scenarios of shared/golden (metrics: (class, kwargs)) and the extra X ones."""
+    """The S1-S9 scenarios of golden/keras (metrics: (class, kwargs)) and the extra X ones."""
     u = 10066329
     d = None  # default dtype
     f = "float32"

@@ -3,9 +3,9 @@
 
 Usage (from the repository root):
 
-    python3 -m venv /work/venv-peers
-    /work/venv-peers/bin/pip install torch torchmetrics scikit-learn numpy
-    /work/venv-peers/bin/python tools/peers_oracle.py [--out golden]
+    python3 -m venv .venv-peers
+    .venv-peers/bin/pip install torch torchmetrics scikit-learn numpy
+    .venv-peers/bin/python tools/peers_oracle.py [--out golden/peers]
 
 Writes `golden/peers-torchmetrics-<version>.json` and `golden/peers-sklearn-<version>.json`
 (then run `deno fmt golden/`: the repository formats JSON with deno fmt).
@@ -16,7 +16,7 @@ Inputs of a scenario are one of (all regenerable exactly in TypeScript):
 
 * `images`: explicit small arrays, `[{"true": [...], "pred": [...]}, ...]` (one entry per image);
 * `runs`: per image a list of `[true, pred, count]` runs, laid out in that order;
-* `generator`: the lowbias32 generator of shared/golden/README.md (parameters stored);
+* `generator`: the lowbias32 generator of golden/keras/README.md (parameters stored);
 * `confmat`: an exact int64 confusion matrix given to the library's reduction directly
   (`state-level` cases: counts far above 2^24 in several cells without allocating the pixels).
 
@@ -39,7 +39,7 @@ import numpy as np
 M32 = 0xFFFFFFFF
 
 
-# ---------------------------------------------------------------- generator (shared/golden/README)
+# ---------------------------------------------------------------- generator (golden/keras/README.md)
 def imul(a, b):
     return (a * b) & M32
 
@@ -404,7 +404,7 @@ def torchmetrics_scenarios():
             cases += meaniou_cases(imgs, c, [[2, 2, 2], [1, 5], [4, 1, 1], [6]])
         if name == "generated_21":
             cases += meaniou_cases(imgs, c, [[3, 3, 2], [8]])
-        scenarios.append({"name": name, "description": "lowbias32 generator (shared/golden/README.md)",
+        scenarios.append({"name": name, "description": "lowbias32 generator (golden/keras/README.md)",
                           "inputs": pixel_inputs(sc), "cases": cases})
 
     imgs = scenario_images({"inputs": BIG_RUNS})
@@ -630,7 +630,7 @@ def sklearn_scenarios():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="golden")
+    ap.add_argument("--out", default="golden/peers")
     ap.add_argument("--only", choices=["torchmetrics", "scikit-learn"], default=None)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)

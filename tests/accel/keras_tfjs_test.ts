@@ -1,5 +1,5 @@
 // Keras 3.7 emulated on tfjs against real Keras 3.7.0 outputs (TensorFlow eager backend), bit for bit.
-// The fixture is extracted from /work/shared/golden/keras-v3.7.0-tensorflow.json by
+// The fixture is extracted from golden/keras/keras-v3.7.0-tensorflow.json by
 // tools/extract_keras_fixture.py (sparse-label scenarios S1, S2, S3, S6, S7, S8, S9).
 import assert from "node:assert/strict";
 import { kerasFloat32Result, KerasTfjsIoU } from "../../lib/accel/keras_tfjs.ts";

@@ -5,7 +5,7 @@ import { meanIoU, type MeanIoUOptions, perClassIoU } from "../../lib/metrics/mea
 import { SegmentationStats } from "../../lib/core/segmentation_stats.ts";
 import { type RefAbsent, refCounts, type RefImage, refIoUs, refMean } from "../reference.ts";
 
-// The worked example of shared/research/peers.md section 11: 5 classes, 255 ignored, 3 images.
+// The worked example of docs/libraries.md (the worked example): 5 classes, 255 ignored, 3 images.
 function workedExample(): SegmentationStats {
   return new SegmentationStats(5, { ignoreIndex: 255 })
     .addImage([0, 0, 0, 0, 1, 1, 1, 255], [0, 0, 0, 2, 1, 1, 0, 1])

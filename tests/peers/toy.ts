@@ -1,5 +1,5 @@
 /**
- * The worked example of the peer survey (shared/research/peers.md §11): three images, C = 5,
+ * The worked example of the peer survey (docs/libraries.md): three images, C = 5,
  * 255 = ignore; class 4 never occurs, class 3 is only predicted, class 2 is predicted-only in
  * image A. The survey's table gives each library's value (sklearn rows from the real library,
  * the others from an independent NumPy emulation of the documented semantics).
