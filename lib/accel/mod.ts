@@ -13,3 +13,4 @@ export * from "./webgpu.ts";
 export * from "./tfjs.ts";
 export * from "./compute_confusion_matrix.ts";
 export * from "./keras_tfjs.ts";
+export * from "./tfjs_callback.ts";
