@@ -227,7 +227,12 @@ export class ConfusionMatrix {
   }
 
   /**
-   * Reads a matrix back from its JSON form, checking every field.
+   * Reads a matrix back from its JSON form, checking every field: `numClasses`, `ignoreIndex`
+   * and `outOfRange` as the constructor does; `weighted` a boolean (absent = false); `counts`
+   * exactly C rows of C cells and `missed` exactly C entries (absent = zeros). Each cell must be
+   * a non-negative safe integer (a JSON number, never a string, `null`, `true` or an array), or,
+   * when `weighted` is true, a finite number >= 0 below 2^53 (a sum of sample weights). The
+   * error names the field and the value found.
    *
    * @example
    * ```ts
@@ -237,42 +242,92 @@ export class ConfusionMatrix {
    * const cm = new ConfusionMatrix(2).update([0, 1, 1], [0, 1, 0]);
    * const copy = ConfusionMatrix.fromJSON(JSON.parse(JSON.stringify(cm)));
    * assert.deepEqual(copy.toArray(), [[1, 0], [1, 1]]);
+   * const json = { ...cm.toJSON(), counts: [[1, 0], ["5", 1]] };
+   * assert.throws(
+   *   () => ConfusionMatrix.fromJSON(json as never),
+   *   /Expected counts\[1\]\[0\] to be a non-negative safe integer, but found "5"/,
+   * );
    * ```
    *
    * @param json The output of `toJSON` (possibly through `JSON.parse`).
    * @returns A new matrix.
+   * @throws {TypeError} when `json` is not an object.
+   * @throws {RangeError} for any field of the wrong type, shape or value.
    */
   static fromJSON(json: ConfusionMatrixJSON): ConfusionMatrix {
-    if (typeof json !== "object" || json === null) {
-      throw new TypeError(`Expected a ConfusionMatrix JSON object, but found ${json}`);
+    if (typeof json !== "object" || json === null || Array.isArray(json)) {
+      throw new TypeError(
+        `Expected a ConfusionMatrix JSON object, but found ${showJSONValue(json)}`,
+      );
     }
     const cm = new ConfusionMatrix(json.numClasses, {
       ignoreIndex: json.ignoreIndex,
       outOfRange: json.outOfRange,
     });
     const C = cm.numClasses;
+    if (json.weighted !== undefined && typeof json.weighted !== "boolean") {
+      throw new RangeError(
+        `Expected weighted to be true or false, but found ${showJSONValue(json.weighted)}`,
+      );
+    }
+    const weighted = json.weighted === true;
+    const cell = weighted ? jsonWeight : jsonCount;
     if (!Array.isArray(json.counts) || json.counts.length !== C) {
       throw new RangeError(`Expected counts to be ${C} rows, but found ${describe(json.counts)}`);
     }
-    const flat = new Float64Array(C * C);
-    json.counts.forEach((row, t) => {
+    const table = new Float64Array(C * C);
+    for (let t = 0; t < C; t++) {
+      const row: unknown = json.counts[t];
       if (!Array.isArray(row) || row.length !== C) {
         throw new RangeError(
           `Expected counts row ${t} to have ${C} cells, but found ${describe(row)}`,
         );
       }
-      row.forEach((v, p) => flat[t * C + p] = v);
-    });
-    const weighted = json.weighted === true;
-    const table = weighted ? checkedWeights("counts", flat) : checkedCounts("counts", flat, C * C);
-    const missedInput = json.missed ?? new Array(C).fill(0);
-    const missed = weighted
-      ? checkedWeights("missed", Float64Array.from(missedInput))
-      : checkedCounts("missed", missedInput, C);
-    if (missed.length !== C) {
-      throw new RangeError(`Expected missed to have ${C} entries, but found ${missed.length}`);
+      for (let p = 0; p < C; p++) table[t * C + p] = cell(`counts[${t}][${p}]`, row[p]);
+    }
+    const missed = new Float64Array(C);
+    if (json.missed !== undefined) {
+      const entries: unknown = json.missed;
+      if (!Array.isArray(entries) || entries.length !== C) {
+        throw new RangeError(
+          `Expected missed to have ${C} entries, but found ${describe(entries)}`,
+        );
+      }
+      for (let t = 0; t < C; t++) missed[t] = cell(`missed[${t}]`, entries[t]);
     }
     return cm.#add(table, missed, weighted);
+  }
+}
+
+/** A cell of a counted matrix read from JSON: a non-negative safe integer, nothing else. */
+function jsonCount(name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(
+      `Expected ${name} to be a non-negative safe integer, but found ${showJSONValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/** A cell of a weighted matrix read from JSON: a finite sum of weights in [0, 2^53). */
+function jsonWeight(name: string, value: unknown): number {
+  if (typeof value !== "number" || !(value >= 0 && value <= Number.MAX_SAFE_INTEGER)) {
+    throw new RangeError(
+      `Expected ${name} to be a finite number in [0, 2^53) (a sum of sample weights), but ` +
+        `found ${showJSONValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/** A JSON value as it would be written: strings quoted, arrays and objects as JSON. */
+function showJSONValue(value: unknown): string {
+  if (typeof value === "number" || value === undefined) return String(value);
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? String(value) : text.length > 60 ? text.slice(0, 57) + "..." : text;
+  } catch {
+    return String(value);
   }
 }
 
@@ -305,17 +360,6 @@ function checkedCounts(name: string, values: ArrayLike<number>, length: number):
     out[k] = v;
   }
   return out;
-}
-
-function checkedWeights(name: string, values: Float64Array): Float64Array {
-  values.forEach((v, k) => {
-    if (!(v >= 0 && v < Infinity)) {
-      throw new RangeError(
-        `Expected ${name} to hold finite sums >= 0, but found ${v} at index ${k}`,
-      );
-    }
-  });
-  return values;
 }
 
 /** Throws if adding `add` to `total` would take any cell past 2^53 (where float64 stops counting). */

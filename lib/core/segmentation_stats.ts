@@ -141,10 +141,32 @@ export class SegmentationStats {
   }
 
   /**
-   * Reads statistics back from their JSON form, checking that the images add up to the matrix.
+   * Reads statistics back from their JSON form, checking every field and that the images add up
+   * to the matrix. The matrix is read by `ConfusionMatrix.fromJSON`; each image must be an object
+   * with `tp`, `fp` and `fn` arrays of C entries, each a non-negative safe integer (a finite
+   * number >= 0 below 2^53 when the matrix is weighted). The error names the field and the value.
    *
-   * @param json The output of `toJSON`.
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { SegmentationStats } from "./segmentation_stats.ts";
+   *
+   * const stats = new SegmentationStats(2).addImage([0, 1], [0, 0]);
+   * const copy = SegmentationStats.fromJSON(JSON.parse(JSON.stringify(stats)));
+   * assert.deepEqual([...copy.imageCounts(0).fn], [0, 1]);
+   * const json = stats.toJSON();
+   * json.images[0].fn = [0, null as never];
+   * assert.throws(
+   *   () => SegmentationStats.fromJSON(json),
+   *   /Expected images\[0\]\.fn\[1\] to be a non-negative safe integer, but found null/,
+   * );
+   * ```
+   *
+   * @param json The output of `toJSON` (possibly through `JSON.parse`).
    * @returns New statistics.
+   * @throws {TypeError} when `json` is not an object with an `images` array.
+   * @throws {RangeError} for any field of the wrong type, shape or value, or images that do not
+   *   add up to the matrix.
    */
   static fromJSON(json: SegmentationStatsJSON): SegmentationStats {
     if (typeof json !== "object" || json === null || !Array.isArray(json.images)) {
@@ -154,22 +176,31 @@ export class SegmentationStats {
     const stats = new SegmentationStats(cm.numClasses, cm.policy);
     const C = cm.numClasses;
     const sums = { tp: new Float64Array(C), fp: new Float64Array(C), fn: new Float64Array(C) };
-    json.images.forEach((image, i) => {
+    const images: unknown[] = json.images;
+    images.forEach((image, i) => {
+      if (typeof image !== "object" || image === null || Array.isArray(image)) {
+        throw new RangeError(
+          `Expected images[${i}] to be an object with tp, fp and fn, but found ${
+            showJSONValue(image)
+          }`,
+        );
+      }
       const counts = {} as ClassCounts;
       for (const key of ["tp", "fp", "fn"] as const) {
-        const values = image?.[key];
+        const values: unknown = (image as Record<string, unknown>)[key];
         if (!Array.isArray(values) || values.length !== C) {
-          throw new RangeError(`Expected images[${i}].${key} to have ${C} entries`);
+          throw new RangeError(
+            `Expected images[${i}].${key} to have ${C} entries, but found ${
+              Array.isArray(values) ? `${values.length}` : showJSONValue(values)
+            }`,
+          );
         }
-        values.forEach((v, c) => {
-          if (!(v >= 0 && v < Infinity) || (!cm.weighted && !Number.isSafeInteger(v))) {
-            throw new RangeError(
-              `Expected images[${i}].${key} to hold counts >= 0, but found ${v} at class ${c}`,
-            );
-          }
-          sums[key][c] += v;
-        });
-        counts[key] = Float64Array.from(values);
+        const row = new Float64Array(C);
+        for (let c = 0; c < C; c++) {
+          row[c] = imageValue(`images[${i}].${key}[${c}]`, values[c], cm.weighted);
+          sums[key][c] += row[c];
+        }
+        counts[key] = row;
       }
       stats.#push(counts);
     });
@@ -190,5 +221,36 @@ export class SegmentationStats {
     }
     stats.confusionMatrix.merge(cm);
     return stats;
+  }
+}
+
+/**
+ * One per-image count read from JSON: a non-negative safe integer (the same rule as
+ * `ConfusionMatrix.fromJSON`), or a finite weight sum in [0, 2^53) for weighted statistics.
+ */
+function imageValue(name: string, value: unknown, weighted: boolean): number {
+  const ok = typeof value === "number" &&
+    (weighted ? value >= 0 && value <= Number.MAX_SAFE_INTEGER : Number.isSafeInteger(value) &&
+      value >= 0);
+  if (!ok) {
+    throw new RangeError(
+      `Expected ${name} to be ${
+        weighted
+          ? "a finite number in [0, 2^53) (a sum of sample weights)"
+          : "a non-negative safe integer"
+      }, but found ${showJSONValue(value)}`,
+    );
+  }
+  return value as number;
+}
+
+/** A JSON value as it would be written: strings quoted, arrays and objects as JSON. */
+function showJSONValue(value: unknown): string {
+  if (typeof value === "number" || value === undefined) return String(value);
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? String(value) : text.length > 60 ? text.slice(0, 57) + "..." : text;
+  } catch {
+    return String(value);
   }
 }

@@ -224,8 +224,78 @@ Deno.test("merge needs the same policy; toJSON/fromJSON round-trips and validate
   );
   assert.throws(
     () => ConfusionMatrix.fromJSON({ ...json, counts: [[1, 0, 0], [0, -1, 0], [0, 0, 0]] }),
-    /integers in \[0, 2\^53\), but found -1 at index 4/,
+    /Expected counts\[1\]\[1\] to be a non-negative safe integer, but found -1/,
   );
+});
+
+Deno.test("fromJSON accepts only JSON numbers that are counts, in the exact shape", () => {
+  const good = new ConfusionMatrix(2, { outOfRange: "miss" }).update([0, 1, 1], [0, 1, 5]);
+  const json = JSON.parse(JSON.stringify(good));
+  assert.deepEqual(ConfusionMatrix.fromJSON(json).toJSON(), good.toJSON());
+  // JSON.parse turns each of these into a value that `+v` or `flat[k] = v` would make a count
+  const bad: [unknown, string][] = [
+    ["5", '"5"'],
+    [null, "null"],
+    [true, "true"],
+    [[4], "\\[4\\]"],
+    [{}, "\\{\\}"],
+    [1.5, "1.5"],
+    [-3, "-3"],
+    [2 ** 53, "9007199254740992"],
+  ];
+  for (const [value, shown] of bad) {
+    const counts = [[1, 0], [0, value]];
+    assert.throws(
+      () => ConfusionMatrix.fromJSON({ ...json, counts }),
+      new RegExp(
+        `^RangeError: Expected counts\\[1\\]\\[1\\] to be a non-negative safe integer, but found ${shown}$`,
+      ),
+      String(value),
+    );
+    assert.throws(
+      () => ConfusionMatrix.fromJSON({ ...json, missed: [0, value] }),
+      new RegExp(`Expected missed\\[1\\] to be a non-negative safe integer, but found ${shown}$`),
+    );
+  }
+  // holes and missing cells: a sparse row is as wrong as a short one
+  assert.throws(
+    () => ConfusionMatrix.fromJSON({ ...json, counts: [[1, 0], [0, undefined]] }),
+    /counts\[1\]\[1\] to be a non-negative safe integer, but found undefined/,
+  );
+  assert.throws(
+    () => ConfusionMatrix.fromJSON({ ...json, counts: [[1, 0], "01"] }),
+    /counts row 1 to have 2 cells, but found 01/,
+  );
+  assert.throws(
+    () => ConfusionMatrix.fromJSON({ ...json, missed: [0, 0, 0] }),
+    /missed to have 2 entries, but found an array of length 3/,
+  );
+  assert.throws(
+    () => ConfusionMatrix.fromJSON({ ...json, weighted: "false" }),
+    /Expected weighted to be true or false, but found "false"/,
+  );
+  assert.throws(() => ConfusionMatrix.fromJSON({ ...json, numClasses: "2" }), /numClasses/);
+  assert.throws(() => ConfusionMatrix.fromJSON([] as never), /JSON object, but found \[\]/);
+  // absent `missed` and `weighted` read as zeros and false (older files)
+  const { missed: _m, weighted: _w, ...old } = json;
+  assert.deepEqual(ConfusionMatrix.fromJSON(old).toArray(), good.toArray());
+  assert.equal(ConfusionMatrix.fromJSON(old).total, 2);
+});
+
+Deno.test("fromJSON of a weighted matrix: finite sums of weights >= 0, nothing else", () => {
+  const w = new ConfusionMatrix(2).update([0, 1], [0, 0], [0.25, 1.5]);
+  const json = JSON.parse(JSON.stringify(w));
+  assert.deepEqual(ConfusionMatrix.fromJSON(json).toArray(), [[0.25, 0], [1.5, 0]]);
+  for (
+    const [value, shown] of [["0.5", '"0.5"'], [null, "null"], [-0.5, "-0.5"], [1e300, "1e\\+300"]]
+  ) {
+    assert.throws(
+      () => ConfusionMatrix.fromJSON({ ...json, counts: [[value, 0], [1.5, 0]] }),
+      new RegExp(
+        `Expected counts\\[0\\]\\[0\\] to be a finite number in \\[0, 2\\^53\\) \\(a sum of sample weights\\), but found ${shown}$`,
+      ),
+    );
+  }
 });
 
 const labels = (C: number, extra: number[]) =>

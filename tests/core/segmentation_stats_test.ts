@@ -75,3 +75,56 @@ Deno.test("fromJSON rejects images that do not add up to the matrix", () => {
   );
   assert.throws(() => SegmentationStats.fromJSON({} as never), /images array/);
 });
+
+Deno.test("fromJSON accepts only counts as per-image values, naming the field and the value", () => {
+  const stats = new SegmentationStats(2).addImage([0, 1], [0, 0]).addImage([1, 1], [1, 1]);
+  const json = JSON.parse(JSON.stringify(stats));
+  for (
+    const [value, shown] of [
+      ["1", '"1"'],
+      [null, "null"],
+      [true, "true"],
+      [[1], "\\[1\\]"],
+      [-1, "-1"],
+      [0.5, "0.5"],
+    ] as [unknown, string][]
+  ) {
+    const copy = structuredClone(json);
+    copy.images[1].tp[1] = value;
+    assert.throws(
+      () => SegmentationStats.fromJSON(copy),
+      new RegExp(
+        `^RangeError: Expected images\\[1\\]\\.tp\\[1\\] to be a non-negative safe integer, ` +
+          `but found ${shown}$`,
+      ),
+    );
+  }
+  const short = structuredClone(json);
+  short.images[0].fn = [1];
+  assert.throws(
+    () => SegmentationStats.fromJSON(short),
+    /images\[0\]\.fn to have 2 entries, but found 1/,
+  );
+  const notObject = structuredClone(json);
+  notObject.images[1] = [[0, 2], [0, 0], [0, 0]];
+  assert.throws(
+    () => SegmentationStats.fromJSON(notObject),
+    /images\[1\] to be an object with tp, fp and fn, but found \[\[0,2\]/,
+  );
+  const badMatrix = structuredClone(json);
+  badMatrix.confusionMatrix.counts[0][0] = "1";
+  assert.throws(
+    () => SegmentationStats.fromJSON(badMatrix),
+    /counts\[0\]\[0\] to be a non-negative safe integer, but found "1"/,
+  );
+  // weighted statistics keep their weight sums
+  const w = new SegmentationStats(2).addImage([0, 1], [0, 1], [0.5, 2.25]);
+  const back = SegmentationStats.fromJSON(JSON.parse(JSON.stringify(w)));
+  assert.deepEqual([...back.imageCounts(0).tp], [0.5, 2.25]);
+  const wBad = JSON.parse(JSON.stringify(w));
+  wBad.images[0].tp[0] = "0.5";
+  assert.throws(
+    () => SegmentationStats.fromJSON(wBad),
+    /images\[0\]\.tp\[0\] to be a finite number in \[0, 2\^53\) \(a sum of sample weights\), but found "0.5"/,
+  );
+});
