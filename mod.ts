@@ -23,6 +23,8 @@ export * from "./lib/float32/reduction_order.ts";
 export * from "./lib/metrics/mod.ts";
 export * from "./lib/peers/mod.ts";
 export * as keras from "./lib/keras/mod.ts";
+// The audit's and the risk's public types name the backend; it is also `keras.KerasBackend`.
+export type { KerasBackend } from "./lib/keras/version.ts";
 export * from "./lib/keras/audit.ts";
 export * from "./lib/keras/risk.ts";
 export * from "./lib/keras/saved_matrix.ts";

@@ -21,7 +21,21 @@ export type ComputeBackend =
   | "tfjs-webgpu"
   | "webgpu";
 
-/** Every backend name, in order. */
+/**
+ * Every backend name, in order: the plain reference first, then the accelerated ones.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { COMPUTE_BACKENDS, computeConfusionMatrix } from "./compute_confusion_matrix.ts";
+ * assert.equal(COMPUTE_BACKENDS[0], "plain");
+ * await assert.rejects(
+ *   // deno-lint-ignore no-explicit-any
+ *   computeConfusionMatrix([0, 1], [1, 1], { numClasses: 2, backend: "cuda" as any }),
+ *   new RegExp(`one of ${COMPUTE_BACKENDS.join(", ")}, but found cuda`),
+ * );
+ * ```
+ */
 export const COMPUTE_BACKENDS: readonly ComputeBackend[] = [
   "plain",
   "workers",

@@ -32,7 +32,18 @@ export interface PairCoding {
   readonly ignore: readonly number[];
 }
 
-/** Largest class count the accelerated kernels take (their table has (C + 2)(C + 1) cells). */
+/**
+ * Largest class count the accelerated kernels take (their table has (C + 2)(C + 1) cells); above
+ * it {@linkcode pairCoding} returns `null` and the counting falls back to the plain path.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MAX_ACCELERATED_CLASSES, pairCoding } from "./pair_table.ts";
+ * assert.equal(pairCoding(MAX_ACCELERATED_CLASSES, [])?.width, MAX_ACCELERATED_CLASSES + 1);
+ * assert.equal(pairCoding(MAX_ACCELERATED_CLASSES + 1, []), null);
+ * ```
+ */
 export const MAX_ACCELERATED_CLASSES: number = 4096;
 
 /**

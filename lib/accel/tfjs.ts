@@ -30,9 +30,31 @@ export type TfjsBackendName = "cpu" | "wasm" | "webgpu";
 /** A tfjs counting op: `"bincount"` (default) or `"confusionMatrix"` (`tf.math.confusionMatrix`). */
 export type TfjsMethod = "bincount" | "confusionMatrix";
 
-/** Largest exact float32 count: beyond 2^24 float32 increments of 1 are lost. */
+/**
+ * Largest exact float32 count: beyond 2^24 float32 increments of 1 are lost, so a tfjs call that
+ * counts in float32 may produce at most this many pixels (see {@linkcode checkTfjsOp}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FLOAT32_EXACT_COUNT } from "./tfjs.ts";
+ * const below = Math.fround(FLOAT32_EXACT_COUNT - 1);
+ * assert.equal(Math.fround(below + 1), FLOAT32_EXACT_COUNT); // still exact
+ * assert.equal(Math.fround(FLOAT32_EXACT_COUNT + 1), FLOAT32_EXACT_COUNT); // one pixel lost
+ * ```
+ */
 export const FLOAT32_EXACT_COUNT: number = 2 ** 24;
-/** Largest int32 count. */
+/**
+ * Largest int32 count: a tfjs call that counts in int32 may produce at most this many pixels.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { INT32_MAX } from "./tfjs.ts";
+ * assert.equal(Int32Array.of(INT32_MAX)[0], INT32_MAX);
+ * assert.equal(Int32Array.of(INT32_MAX + 1)[0], -(2 ** 31)); // wraps around
+ * ```
+ */
 export const INT32_MAX: number = 2 ** 31 - 1;
 
 /**

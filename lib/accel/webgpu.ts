@@ -11,7 +11,18 @@
  */
 import type { IntegerLabels, PairCoding } from "./pair_table.ts";
 
-/** Largest number of pixels counted by one dispatch (so that `u32` counts cannot overflow). */
+/**
+ * Largest number of pixels counted by one dispatch, so that no `u32` cell of the table can
+ * overflow before the host adds it, exactly, to its float64 total.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { WEBGPU_MAX_CHUNK } from "./webgpu.ts";
+ * // Even if every pixel of a chunk lands in one cell, the u32 holds the count.
+ * assert.equal(Uint32Array.of(WEBGPU_MAX_CHUNK)[0], WEBGPU_MAX_CHUNK);
+ * ```
+ */
 export const WEBGPU_MAX_CHUNK: number = 2 ** 30;
 
 const WORKGROUP = 256;
@@ -31,9 +42,13 @@ export interface WebGpuAdapterInfo {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { requestWebGpuAdapter } from "./webgpu.ts";
  * const adapter = await requestWebGpuAdapter();
- * console.log(adapter === null ? "no WebGPU adapter" : "WebGPU adapter found");
+ * if (adapter !== null) {
+ *   // WebGPU guarantees storage bindings of at least 128 MiB, software adapters included.
+ *   assert.ok(adapter.limits.maxStorageBufferBindingSize >= 2 ** 27);
+ * }
  * ```
  */
 export async function requestWebGpuAdapter(): Promise<GPUAdapter | null> {

@@ -41,8 +41,11 @@ const OUT_OF_RANGE_POLICIES: readonly OutOfRangePolicy[] = ["error", "drop", "mi
 
 /** Counting options after validation, in the form the kernels read. */
 export interface CountingPolicy {
+  /** Number of classes C, an integer in [2, 65536]. */
   readonly numClasses: number;
+  /** Ignored true labels, without duplicates, in ascending order. */
   readonly ignoreIndex: readonly number[];
+  /** What happens to a label outside `[0, numClasses)`; `"error"` unless chosen. */
   readonly outOfRange: OutOfRangePolicy;
 }
 
@@ -92,14 +95,54 @@ export function countingPolicy(numClasses: number, options: CountingOptions = {}
   };
 }
 
-/** True when two policies count the same pixels the same way. */
+/**
+ * True when two policies count the same pixels the same way: the same number of classes, the
+ * same ignored labels (in whatever order and repetition they were given) and the same
+ * out-of-range policy. Merging two counts is only meaningful when this holds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { countingPolicy, samePolicy } from "./labels.ts";
+ *
+ * const a = countingPolicy(3, { ignoreIndex: [255, 0, 255] });
+ * assert.equal(samePolicy(a, countingPolicy(3, { ignoreIndex: [0, 255] })), true);
+ * assert.equal(samePolicy(a, countingPolicy(3, { ignoreIndex: 255 })), false);
+ * assert.equal(samePolicy(a, countingPolicy(4, { ignoreIndex: [0, 255] })), false);
+ * ```
+ *
+ * @param a One validated policy.
+ * @param b The other.
+ * @returns Whether both count alike.
+ */
 export function samePolicy(a: CountingPolicy, b: CountingPolicy): boolean {
   return a.numClasses === b.numClasses && a.outOfRange === b.outOfRange &&
     a.ignoreIndex.length === b.ignoreIndex.length &&
     a.ignoreIndex.every((label, i) => label === b.ignoreIndex[i]);
 }
 
-/** Throws unless `value` is one of the accepted label array types. */
+/**
+ * Throws a `TypeError` naming `name` unless `value` is one of the accepted label array types
+ * (see {@linkcode LabelArray}); after it, TypeScript knows `value` is a `LabelArray`. The values
+ * themselves are checked by the counters, which read them anyway.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkLabelArray } from "./labels.ts";
+ *
+ * checkLabelArray("yTrue", new Uint8Array([0, 1]));
+ * checkLabelArray("yTrue", [0, 1]);
+ * assert.throws(
+ *   () => checkLabelArray("yPred", new Int8Array([0, 1])),
+ *   /Expected yPred to be a number\[\], .* but found Int8Array/,
+ * );
+ * assert.throws(() => checkLabelArray("yPred", null), /but found null/);
+ * ```
+ *
+ * @param name The input's name, for the error.
+ * @param value The value to check.
+ */
 export function checkLabelArray(name: string, value: unknown): asserts value is LabelArray {
   if (
     Array.isArray(value) || value instanceof Uint8Array || value instanceof Uint16Array ||

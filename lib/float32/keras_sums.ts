@@ -299,6 +299,16 @@ const range = (from: number, to: number): number[] =>
  * TensorFlow 2.21's XLA, integer state: the `result()` loop also does int64 arithmetic (4 to a
  * 256-bit register), so LLVM vectorizes it 4 lanes wide, interleaved by 2 from 17 on (8 lanes in
  * the plan's terms); the other lengths stay scalar. With a float32 state the loop stays scalar.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sumXlaCpu, TF_XLA_INT_PLANS } from "./keras_sums.ts";
+ * // 2^24 and then ones: the scalar loop loses every + 1, the vector lanes sum them apart.
+ * const ones = (n: number) => [2 ** 24, ...new Array(n - 1).fill(1)];
+ * assert.equal(sumXlaCpu(ones(13), TF_XLA_INT_PLANS), 2 ** 24); // 13: no plan, scalar
+ * assert.equal(sumXlaCpu(ones(25), TF_XLA_INT_PLANS), 2 ** 24 + 24); // 8 lanes, exact here
+ * ```
  */
 export const TF_XLA_INT_PLANS: Readonly<Record<number, XlaVectorPlan>> = {
   12: { lanes: 4, main: 12 },
@@ -310,6 +320,15 @@ export const TF_XLA_INT_PLANS: Readonly<Record<number, XlaVectorPlan>> = {
 /**
  * TensorFlow 2.21's XLA, float32 state, Keras 3.15's `result()`: 25 to 32 values go through an
  * 8-lane loop, the other lengths stay scalar.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sumXlaCpu, TF_XLA_FLOAT_PLANS } from "./keras_sums.ts";
+ * const ones = (n: number) => [2 ** 24, ...new Array(n - 1).fill(1)];
+ * assert.equal(sumXlaCpu(ones(24), TF_XLA_FLOAT_PLANS), 2 ** 24); // scalar: every + 1 is lost
+ * assert.equal(sumXlaCpu(ones(25), TF_XLA_FLOAT_PLANS), 2 ** 24 + 24); // 8 lanes
+ * ```
  */
 export const TF_XLA_FLOAT_PLANS: Readonly<Record<number, XlaVectorPlan>> = plansFor(
   range(25, 32),
@@ -320,6 +339,16 @@ export const TF_XLA_FLOAT_PLANS: Readonly<Record<number, XlaVectorPlan>> = plans
  * The same for Keras 3.8-3.14's `result()` (no `where` around the IoUs): only 30 to 32 values go
  * through the 8-lane loop (measured with that `result()` re-implemented on Keras 3.15.1's ops,
  * `tools/tf_xla_sum_oracle.py --graph 3.8`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sumXlaCpu, TF_XLA_FLOAT_PLANS, TF_XLA_FLOAT_PLANS_3_8 } from "./keras_sums.ts";
+ * const ones = (n: number) => [2 ** 24, ...new Array(n - 1).fill(1)];
+ * assert.equal(sumXlaCpu(ones(29), TF_XLA_FLOAT_PLANS), 2 ** 24 + 24); // 3.15: vectorized
+ * assert.equal(sumXlaCpu(ones(29), TF_XLA_FLOAT_PLANS_3_8), 2 ** 24); // 3.8: scalar
+ * assert.equal(sumXlaCpu(ones(30), TF_XLA_FLOAT_PLANS_3_8), 2 ** 24 + 24);
+ * ```
  */
 export const TF_XLA_FLOAT_PLANS_3_8: Readonly<Record<number, XlaVectorPlan>> = plansFor(
   [30, 31, 32],
@@ -333,10 +362,37 @@ const JAX_JIT_COMMON: Record<number, XlaVectorPlan> = {
   32: { lanes: 8, main: 32 },
 };
 
-/** jaxlib 0.10.2's XLA under `jax.jit`, integer state (int32 on JAX). */
+/**
+ * jaxlib 0.10.2's XLA under `jax.jit`, integer state (int32 on JAX): vectorized from 16 values,
+ * with a 4-lane epilogue for 20 to 23.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { JAX_JIT_INT_PLANS, sumXlaCpu, TF_XLA_INT_PLANS } from "./keras_sums.ts";
+ * const ones = (n: number) => [2 ** 24, ...new Array(n - 1).fill(1)];
+ * assert.equal(sumXlaCpu(ones(15), JAX_JIT_INT_PLANS), 2 ** 24); // scalar
+ * // 16 values: 8 lanes under jax.jit, 4 under TF's XLA, so the sums differ.
+ * assert.equal(sumXlaCpu(ones(16), JAX_JIT_INT_PLANS), 2 ** 24 + 14);
+ * assert.equal(sumXlaCpu(ones(16), TF_XLA_INT_PLANS), 2 ** 24 + 12);
+ * ```
+ */
 export const JAX_JIT_INT_PLANS: Readonly<Record<number, XlaVectorPlan>> = JAX_JIT_COMMON;
 
-/** jaxlib 0.10.2's XLA under `jax.jit`, float32 state: as the integer state but for 22 and 23. */
+/**
+ * jaxlib 0.10.2's XLA under `jax.jit`, float32 state: as the integer state but for 22 and 23,
+ * whose epilogue is 2 lanes wide for 3 rounds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { JAX_JIT_FLOAT_PLANS, JAX_JIT_INT_PLANS, sumXlaCpu } from "./keras_sums.ts";
+ * const v = [2 ** 24, ...new Array(20).fill(1), 3]; // 22 values
+ * assert.equal(sumXlaCpu(v, JAX_JIT_INT_PLANS), 2 ** 24 + 20);
+ * assert.equal(sumXlaCpu(v, JAX_JIT_FLOAT_PLANS), 2 ** 24 + 16);
+ * assert.equal(JAX_JIT_FLOAT_PLANS[21], JAX_JIT_INT_PLANS[21]); // the same elsewhere
+ * ```
+ */
 export const JAX_JIT_FLOAT_PLANS: Readonly<Record<number, XlaVectorPlan>> = {
   ...JAX_JIT_COMMON,
   ...plansFor([22, 23], { lanes: 4, main: 16, epilogueLanes: 2, epilogueRounds: 3 }),

@@ -100,6 +100,8 @@ export class KerasAudit {
   #batches = 0;
 
   /**
+   * Starts an audit with no image seen; one Keras `MeanIoU` emulation per spec.
+   *
    * @param numClasses number of classes
    * @param specs the Keras configurations to emulate
    * @param options `batchSize` (images per update, default 8) and `ignoreClass` (one label)

@@ -1135,7 +1135,11 @@ export class BinaryIoU extends IoU {
     }
   }
 
-  /** @internal */
+  /**
+   * Thresholds the predictions into 0/1 before counting, as Keras' `BinaryIoU` does.
+   *
+   * @internal
+   */
   protected override prepare(
     yTrue: KerasTensor,
     yPred: KerasTensor,

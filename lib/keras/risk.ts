@@ -23,9 +23,30 @@
 
 import { compiledRisk } from "./compiled_risk.ts";
 
-/** 2^24: the last integer from which float32 can still count up by one. */
+/**
+ * 2^24: the last integer from which float32 can still count up by one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FLOAT32_EXACT_LIMIT } from "./risk.ts";
+ * let count = Math.fround(FLOAT32_EXACT_LIMIT - 2);
+ * for (let i = 0; i < 4; i++) count = Math.fround(count + 1);
+ * assert.equal(count, FLOAT32_EXACT_LIMIT); // two of the four + 1 were lost
+ * ```
+ */
 export const FLOAT32_EXACT_LIMIT = 16777216;
-/** 2^31 - 1: the largest int32 count. */
+/**
+ * 2^31 - 1: the largest int32 count; one more wraps around to -2^31.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { INT32_COUNT_MAX } from "./risk.ts";
+ * assert.equal(Int32Array.of(INT32_COUNT_MAX)[0], INT32_COUNT_MAX);
+ * assert.equal(Int32Array.of(INT32_COUNT_MAX + 1)[0], -(2 ** 31));
+ * ```
+ */
 export const INT32_COUNT_MAX = 2147483647;
 
 /** Inputs of {@linkcode float32Risk}. */
