@@ -6,19 +6,25 @@
 
 /** One image of the demo dataset: flat row-major label maps. */
 export interface DemoImage {
+  /** True class ids, `height * width` of them (255 on the ignored border). */
   yTrue: Uint8Array;
+  /** Predicted class ids, `height * width` of them. */
   yPred: Uint8Array;
 }
 
 /** The demo dataset and how it was made. */
 export interface DemoDataset {
+  /** Number of classes; labels are class ids in `[0, numClasses)` or `ignoreIndex`. */
   numClasses: number;
   /** Label of the ignored border pixels. */
   ignoreIndex: number;
+  /** Image height in pixels. */
   height: number;
+  /** Image width in pixels. */
   width: number;
   /** Class names, index = class id. */
   classNames: string[];
+  /** The images, in generation order. */
   images: DemoImage[];
 }
 

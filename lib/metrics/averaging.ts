@@ -33,7 +33,27 @@ export type Average =
   | "pair-mean"
   | "per-batch";
 
-/** The averages that read per-image counts and so need `SegmentationStats`. */
+/**
+ * The averages that read per-image counts and so need `SegmentationStats`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfusionMatrix } from "../core/confusion_matrix.ts";
+ * import { SegmentationStats } from "../core/segmentation_stats.ts";
+ * import { IMAGE_AVERAGES } from "./averaging.ts";
+ * import { meanIoU } from "./mean_iou.ts";
+ *
+ * const stats = new SegmentationStats(2).addImage([0, 1], [0, 1]).addImage([1, 1], [1, 0]);
+ * const cm = new ConfusionMatrix(2).update([0, 1, 1, 1], [0, 1, 1, 0]);
+ * for (const average of IMAGE_AVERAGES) {
+ *   const batchSize = average === "per-batch" ? 1 : undefined;
+ *   assert.equal(Number.isFinite(meanIoU(stats, { average, batchSize })), true);
+ *   assert.throws(() => meanIoU(cm, { average }), /needs per-image counts/);
+ * }
+ * assert.equal(meanIoU(cm), meanIoU(stats)); // "dataset" reads either
+ * ```
+ */
 export const IMAGE_AVERAGES: readonly Average[] = [
   "image-first",
   "image-micro",
@@ -108,7 +128,26 @@ export type Stats = SegmentationStats | ConfusionMatrix;
 type Score = number | undefined;
 
 /**
- * The mean score under the options: the heart of `meanIoU` and `meanDice`.
+ * The mean score under the options: the heart of `meanIoU` and `meanDice`, and the way to
+ * average any other per-class ratio of TP, FP and FN by the same definitions.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfusionMatrix } from "../core/confusion_matrix.ts";
+ * import { meanScore, type Ratio } from "./averaging.ts";
+ *
+ * // The Tversky index, which weighs false negatives more than false positives.
+ * const tversky: Ratio = {
+ *   name: "Tversky",
+ *   numerator: (tp) => tp,
+ *   denominator: (tp, fp, fn) => tp + 0.3 * fp + 0.7 * fn,
+ * };
+ * const cm = new ConfusionMatrix(2).update([0, 0, 1, 1], [0, 0, 1, 0]);
+ * // class 0: TP 2, FP 1, FN 0; class 1: TP 1, FP 0, FN 1
+ * assert.equal(meanScore(cm, tversky), (2 / (2 + 0.3) + 1 / (1 + 0.7)) / 2);
+ * assert.equal(meanScore(cm, tversky, { average: "micro" }), 3 / (3 + 0.3 + 0.7));
+ * ```
  *
  * @param stats The exact state.
  * @param ratio The per-class ratio.
@@ -142,6 +181,34 @@ export function meanScore(stats: Stats, ratio: Ratio, options: AveragingOptions 
  * The score of each class under the options (`NaN` where the policy leaves a class out), in
  * the order of `options.classes` (default 0..C-1). Defined for `"dataset"` (dataset counts) and
  * `"class-first"` (each class's mean over images).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SegmentationStats } from "../core/segmentation_stats.ts";
+ * import { perClassScore, type Ratio } from "./averaging.ts";
+ *
+ * const tversky: Ratio = {
+ *   name: "Tversky",
+ *   numerator: (tp) => tp,
+ *   denominator: (tp, fp, fn) => tp + 0.3 * fp + 0.7 * fn,
+ * };
+ * const stats = new SegmentationStats(2)
+ *   .addImage([0, 0, 1, 1], [0, 0, 1, 0]) // class 0: TP 2, FP 1, FN 0; class 1: TP 1, FN 1
+ *   .addImage([0, 0, 0, 0], [0, 1, 1, 1]); // class 0: TP 1, FN 3; class 1: FP 3
+ * assert.deepEqual(perClassScore(stats, tversky), [
+ *   3 / (3 + 0.3 * 1 + 0.7 * 3),
+ *   1 / (1 + 0.3 * 3 + 0.7 * 1),
+ * ]);
+ * assert.deepEqual(perClassScore(stats, tversky, { average: "class-first" }), [
+ *   (2 / (2 + 0.3) + 1 / (1 + 0.7 * 3)) / 2,
+ *   (1 / (1 + 0.7) + 0) / 2,
+ * ]);
+ * assert.throws(
+ *   () => perClassScore(stats, tversky, { average: "micro" }),
+ *   /"dataset" or "class-first"/,
+ * );
+ * ```
  *
  * @param stats The exact state.
  * @param ratio The per-class ratio.

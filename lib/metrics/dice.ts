@@ -15,7 +15,21 @@ import {
   type Stats,
 } from "./averaging.ts";
 
-/** Dice = 2 TP / (2 TP + FP + FN). */
+/**
+ * Dice = 2 TP / (2 TP + FP + FN), as a {@linkcode Ratio} for `meanScore` and `perClassScore`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfusionMatrix } from "../core/confusion_matrix.ts";
+ * import { perClassScore } from "./averaging.ts";
+ * import { DICE } from "./dice.ts";
+ *
+ * const cm = new ConfusionMatrix(2).update([0, 0, 1, 1], [0, 0, 1, 0]);
+ * // class 0: TP 2, FP 1, FN 0; class 1: TP 1, FP 0, FN 1
+ * assert.deepEqual(perClassScore(cm, DICE), [4 / 5, 2 / 3]);
+ * ```
+ */
 export const DICE: Ratio = {
   name: "Dice",
   numerator: (tp) => 2 * tp,

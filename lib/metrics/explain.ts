@@ -62,7 +62,21 @@ const BASES: Record<string, Average> = {
   "class-first": "class-first",
 };
 
-/** Names accepted by {@linkcode parseDefinition}, for help texts. */
+/**
+ * Names accepted by {@linkcode parseDefinition}, for help texts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFINITION_GRAMMAR, parseDefinition } from "./explain.ts";
+ *
+ * // Every base the grammar lists parses, and an unknown name's error quotes the grammar.
+ * const bases = DEFINITION_GRAMMAR.split(",")[0].split(" | ").map((b) => b.replace("<B>", "4"));
+ * assert.equal(bases.length, 8);
+ * for (const base of bases) assert.equal(parseDefinition(base).name, base);
+ * assert.throws(() => parseDefinition("median"), { message: new RegExp(DEFINITION_GRAMMAR.replaceAll("|", "\\|").slice(0, 40)) });
+ * ```
+ */
 export const DEFINITION_GRAMMAR: string =
   "dataset | micro | weighted | pair-mean | image-first | image-micro | class-first | " +
   "per-batch-<B>, each optionally followed by -absent-zero | -absent-one | -absent-nan, " +

@@ -20,7 +20,22 @@ export type { Average, AveragingOptions, Stats } from "./averaging.ts";
 /** Options of {@linkcode meanIoU} and {@linkcode perClassIoU}. */
 export type MeanIoUOptions = AveragingOptions;
 
-/** IoU = TP / (TP + FP + FN). */
+/**
+ * IoU = TP / (TP + FP + FN), as a {@linkcode Ratio} for `meanScore` and `perClassScore`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfusionMatrix } from "../core/confusion_matrix.ts";
+ * import { meanScore } from "./averaging.ts";
+ * import { IOU } from "./mean_iou.ts";
+ *
+ * const cm = new ConfusionMatrix(2).update([0, 0, 1, 1], [0, 0, 1, 0]);
+ * // class 0: TP 2, FP 1, FN 0; class 1: TP 1, FP 0, FN 1
+ * assert.equal(meanScore(cm, IOU), (2 / 3 + 1 / 2) / 2);
+ * assert.equal(IOU.denominator(0, 0, 0), 0); // an absent class: 0/0
+ * ```
+ */
 export const IOU: Ratio = {
   name: "IoU",
   numerator: (tp) => tp,

@@ -23,7 +23,23 @@
 import type { ConfusionMatrix } from "../core/confusion_matrix.ts";
 import type { LabelArray } from "../core/labels.ts";
 
-/** Cityscapes label ids evaluated by default (those with `ignoreInEval = False`), 19 classes. */
+/**
+ * Cityscapes label ids evaluated by default (those with `ignoreInEval = False`), 19 classes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfusionMatrix } from "../core/confusion_matrix.ts";
+ * import { CITYSCAPES_EVAL_LABELS, cityscapesClassIoU } from "./cityscapes.ts";
+ *
+ * assert.equal(CITYSCAPES_EVAL_LABELS.length, 19);
+ * // Label 0 (unlabeled) is not evaluated: its pixel predicted as road (7) is no false positive.
+ * const cm = new ConfusionMatrix(34).update([7, 7, 0, 26], [7, 7, 7, 26]);
+ * const iou = cityscapesClassIoU(cm);
+ * assert.deepEqual([iou[7], iou[26]], [1, 1]);
+ * assert.ok(Number.isNaN(iou[0]));
+ * ```
+ */
 export const CITYSCAPES_EVAL_LABELS: readonly number[] = [
   7,
   8,
@@ -49,6 +65,21 @@ export const CITYSCAPES_EVAL_LABELS: readonly number[] = [
 /**
  * The script's average instance size per class with instances (label id → pixels); caravan
  * (29) and trailer (30) are listed there but not evaluated.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfusionMatrix } from "../core/confusion_matrix.ts";
+ * import { CITYSCAPES_AVG_CLASS_SIZE, cityscapesInstanceIoU } from "./cityscapes.ts";
+ *
+ * // One car (26) of 4 pixels, half found, and one road pixel (7) predicted as car.
+ * const cm = new ConfusionMatrix(34).update([26, 26, 26, 26, 7], [26, 26, 7, 7, 26]);
+ * const iiou = cityscapesInstanceIoU(cm, [{ labelId: 26, size: 4, tp: 2 }]);
+ * // A small car weighs avg / 4 per pixel, so the one false positive pixel hardly counts.
+ * const w = CITYSCAPES_AVG_CLASS_SIZE[26] / 4;
+ * assert.equal(iiou[26], (2 * w) / (2 * w + 1 + 2 * w));
+ * assert.ok(iiou[26] > 0.4999 && iiou[26] < 0.5); // the plain IoU is 2 / 5
+ * ```
  */
 export const CITYSCAPES_AVG_CLASS_SIZE: Readonly<Record<number, number>> = {
   24: 3462.4756337644, // person

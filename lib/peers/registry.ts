@@ -52,7 +52,25 @@ function imagesOf(stats: SegmentationStats | ConfusionMatrix, name: string): Seg
 const REAL = "real library runs" as const;
 const HAND = "hand-worked examples" as const;
 
-/** Every profile, torchmetrics first. */
+/**
+ * Every profile, torchmetrics first.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SegmentationStats } from "../core/segmentation_stats.ts";
+ * import { PROFILES } from "./registry.ts";
+ *
+ * assert.equal(new Set(PROFILES.map((p) => p.name)).size, PROFILES.length); // unique keys
+ * // On a perfect prediction every library reports 1.
+ * const stats = new SegmentationStats(3).addImage([0, 1, 2, 2], [0, 1, 2, 2]);
+ * for (const p of PROFILES) assert.equal(p.compute(stats), 1, p.name);
+ * // The dataset-level ones also read a bare confusion matrix.
+ * for (const p of PROFILES.filter((p) => p.input === "confusion-matrix")) {
+ *   assert.equal(p.compute(stats.confusionMatrix), 1, p.name);
+ * }
+ * ```
+ */
 export const PROFILES: readonly Profile[] = [
   {
     name: "torchmetrics-jaccard-macro",
@@ -255,10 +273,15 @@ export const PROFILES: readonly Profile[] = [
 
 /** One row of {@linkcode runProfiles}. */
 export interface ProfileValue {
+  /** The profile's key ({@linkcode Profile.name}). */
   name: string;
+  /** The library ({@linkcode Profile.library}). */
   library: string;
+  /** Versions with this behaviour ({@linkcode Profile.versions}). */
   versions: string;
+  /** The call it reproduces ({@linkcode Profile.description}). */
   description: string;
+  /** How the profile was verified ({@linkcode Profile.checkedAgainst}). */
   checkedAgainst: Profile["checkedAgainst"];
   /** The value, or NaN when the profile could not run (see `error`). */
   value: number;
