@@ -9,3 +9,4 @@ export * from "./labels.ts";
 export * from "./confusion_matrix.ts";
 export * from "./segmentation_stats.ts";
 export * from "./argmax.ts";
+export * from "./run_state.ts";

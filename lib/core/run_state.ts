@@ -1,0 +1,762 @@
+/**
+ * The complete exact state of an evaluation run, as a versioned JSON format that shards of a
+ * big evaluation write and {@linkcode mergeRunStates} combines into exactly the state of one run
+ * over all the files.
+ *
+ * Averaging per-shard mIoUs is wrong (the mean of ratios is not the ratio of sums); merging the
+ * integer state is exact. A run state holds:
+ *
+ * - the options the counts depend on ({@linkcode RunOptions}: classes, ignore labels,
+ *   out-of-range policy, score axis, batch sizes, Keras configurations, and a free `context` that
+ *   must also match);
+ * - the dataset confusion matrix;
+ * - the files counted, each under a shard-independent name (the path relative to the dataset's
+ *   root, without extension, as `pairByName` names pairs), in name order, each with its images'
+ *   per-class TP, FP, FN, or, with `imageMatrices`, each image's whole confusion matrix.
+ *
+ * What survives a merge exactly: every dataset-level definition (the matrix is a sum of
+ * integers); every per-image definition (the per-image counts, put back in the global file order,
+ * so even the float sums run in the same order); the per-batch definitions, by re-batching the
+ * merged per-image counts in global file order; and the Keras emulation fed batch by batch with
+ * its batches' exact matrices ({@linkcode RunState.batchMatrices}), which needs `imageMatrices`.
+ * Nothing else is needed, so nothing is approximated: the merged state is identical, field for
+ * field, to the state of one run over all the files.
+ *
+ * Pure: no file I/O. Weighted (non-unit sample weight) counts are refused: float sums of weights
+ * depend on the order of addition, so they would not merge exactly.
+ *
+ * @module
+ */
+
+import { ConfusionMatrix, type ConfusionMatrixJSON } from "./confusion_matrix.ts";
+import { countingPolicy, type LabelArray, type OutOfRangePolicy, samePolicy } from "./labels.ts";
+import { SegmentationStats } from "./segmentation_stats.ts";
+
+/** The `format` field of every run state. */
+export const RUN_STATE_FORMAT = "segmetrics-iou/run-state";
+/** The version this module writes and reads. */
+export const RUN_STATE_VERSION = 1;
+
+/** A JSON value (the `context` of {@linkcode RunOptions}). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | {
+  [key: string]: JsonValue;
+};
+
+/** The options a run's counts depend on; states merge only when these are equal. */
+export interface RunOptions {
+  /** Number of classes. */
+  numClasses: number;
+  /** True labels not counted, sorted. */
+  ignoreIndex: number[];
+  /** The out-of-range policy. */
+  outOfRange: OutOfRangePolicy;
+  /** The class axis of score predictions (argmax taken), or null for label predictions. */
+  axis: number | null;
+  /** Batch sizes of the per-batch definitions (the first one also feeds Keras). */
+  batchSizes: number[];
+  /** The Keras configurations emulated (e.g. `"keras-3.7-tensorflow"`). */
+  keras: string[];
+  /** Whether each image's whole confusion matrix is kept (the Keras replay needs it). */
+  imageMatrices: boolean;
+  /** Anything else the caller needs equal across shards (e.g. the input folders). */
+  context: { [key: string]: JsonValue };
+}
+
+/** Options when making a {@linkcode RunState}: every field but `numClasses` has a default. */
+export interface RunOptionsInput {
+  /** Number of classes (an integer in [2, 65536]). */
+  numClasses: number;
+  /** A true label or labels not counted (default none). */
+  ignoreIndex?: number | readonly number[];
+  /** Default `"error"`. */
+  outOfRange?: OutOfRangePolicy;
+  /** Default null. */
+  axis?: number | null;
+  /** Default none. */
+  batchSizes?: readonly number[];
+  /** Default none. */
+  keras?: readonly string[];
+  /** Default false. */
+  imageMatrices?: boolean;
+  /** Default `{}`. */
+  context?: { [key: string]: JsonValue };
+}
+
+/** One image in the JSON form: per-class counts, or (with `imageMatrices`) its matrix's cells. */
+export type RunImageJSON =
+  | { tp: number[]; fp: number[]; fn: number[] }
+  | {
+    /**
+     * The image's nonzero cells as flat pairs `[cell, count, cell, count, ...]`, cells
+     * increasing: cell `t * C + p` is (true t, predicted p); cell `C * C + t` counts the pixels
+     * of true class t whose prediction was out of range under `"miss"`.
+     */
+    cells: number[];
+  };
+
+/** One file in the JSON form. */
+export interface RunFileJSON {
+  /** Shard-independent identity: the path relative to the dataset root, without extension. */
+  name: string;
+  /** Its images, in order (a .npy file may hold several). */
+  images: RunImageJSON[];
+}
+
+/** The JSON form of a {@linkcode RunState}. */
+export interface RunStateJSON {
+  /** Always {@linkcode RUN_STATE_FORMAT}. */
+  format: string;
+  /** {@linkcode RUN_STATE_VERSION}. */
+  version: number;
+  options: RunOptions;
+  /** The dataset matrix: the sum over every image of every file. */
+  confusionMatrix: ConfusionMatrixJSON;
+  /** The files, in name order (UTF-16 code units, as `Array.prototype.sort`). */
+  files: RunFileJSON[];
+}
+
+/** A file of a run: its name and number of images. */
+export interface RunFile {
+  /** Shard-independent identity (relative path without extension). */
+  name: string;
+  /** Images counted from it. */
+  images: number;
+}
+
+interface ImageRecord {
+  tp: Float64Array;
+  fp: Float64Array;
+  fn: Float64Array;
+  /** Sparse cells (flat pairs) when the run keeps image matrices. */
+  cells?: Float64Array;
+}
+
+interface FileRecord {
+  name: string;
+  images: ImageRecord[];
+}
+
+/**
+ * The exact state of a run: the dataset confusion matrix and, file by file in name order, every
+ * image's counts. Add images (or per-image matrices counted elsewhere) file after file; read
+ * the {@linkcode SegmentationStats} that every definition takes; write it with `toJSON` and read
+ * it back with {@linkcode RunState.fromJSON}; combine shards with {@linkcode mergeRunStates}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RunState } from "./run_state.ts";
+ * const run = new RunState({ numClasses: 2, ignoreIndex: 255, batchSizes: [2] });
+ * run.addImage("a", [0, 0, 1, 255], [0, 1, 1, 0]);
+ * run.addImage("b", [1, 1], [1, 0]);
+ * assert.deepEqual(run.files, [{ name: "a", images: 1 }, { name: "b", images: 1 }]);
+ * assert.deepEqual(run.confusionMatrix.toArray(), [[1, 1], [1, 2]]);
+ * const copy = RunState.fromJSON(JSON.parse(JSON.stringify(run)));
+ * assert.deepEqual(copy.toJSON(), run.toJSON());
+ * ```
+ */
+export class RunState {
+  /** The options, normalised (a copy each time). */
+  get options(): RunOptions {
+    return structuredClone(this.#options);
+  }
+  #options: RunOptions;
+  #matrix: ConfusionMatrix;
+  #files: FileRecord[] = [];
+  #numImages = 0;
+  #stats: SegmentationStats | null = null;
+
+  /**
+   * @param options The options the counts depend on (checked and normalised).
+   */
+  constructor(options: RunOptionsInput) {
+    this.#options = normaliseOptions(options);
+    const o = this.#options;
+    this.#matrix = new ConfusionMatrix(o.numClasses, o);
+  }
+
+  /** Number of classes. */
+  get numClasses(): number {
+    return this.#options.numClasses;
+  }
+
+  /** Number of images counted. */
+  get numImages(): number {
+    return this.#numImages;
+  }
+
+  /** The files counted, in name order, with their image counts. */
+  get files(): RunFile[] {
+    return this.#files.map((f) => ({ name: f.name, images: f.images.length }));
+  }
+
+  /** A copy of the dataset confusion matrix. */
+  get confusionMatrix(): ConfusionMatrix {
+    return this.#matrix.clone();
+  }
+
+  /**
+   * The per-image statistics in file order (images of a file in their order): what `meanIoU`,
+   * `compare` and `explain` take. Built once and cached; do not add images to it.
+   */
+  get stats(): SegmentationStats {
+    if (this.#stats === null) {
+      this.#stats = SegmentationStats.fromJSON({
+        confusionMatrix: this.#matrix.toJSON(),
+        images: this.#files.flatMap((f) =>
+          f.images.map((i) => ({ tp: [...i.tp], fp: [...i.fp], fn: [...i.fn] }))
+        ),
+      });
+    }
+    return this.#stats;
+  }
+
+  /**
+   * Counts one image of file `name` (flat arrays of equal length) under the run's policy.
+   * Images of one file come one after another; files come in name order.
+   *
+   * @param name The file's shard-independent name.
+   * @param yTrue True class ids.
+   * @param yPred Predicted class ids.
+   * @returns This state.
+   */
+  addImage(name: string, yTrue: LabelArray, yPred: LabelArray): this {
+    const image = new ConfusionMatrix(this.numClasses, this.#matrix.policy).update(yTrue, yPred);
+    return this.addImageMatrix(name, image);
+  }
+
+  /**
+   * Adds one image of file `name` whose confusion matrix was counted elsewhere (an accelerated
+   * backend, a streaming reader), with the run's policy and unweighted.
+   *
+   * @param name The file's shard-independent name.
+   * @param image The image's exact matrix.
+   * @returns This state.
+   */
+  addImageMatrix(name: string, image: ConfusionMatrix): this {
+    if (!(image instanceof ConfusionMatrix)) {
+      throw new TypeError("Expected image to be a ConfusionMatrix");
+    }
+    if (!samePolicy(image.policy, this.#matrix.policy)) {
+      throw new RangeError(
+        "Expected an image matrix counted with the run's numClasses, ignoreIndex and outOfRange",
+      );
+    }
+    if (image.weighted) {
+      throw new RangeError(
+        "Expected unweighted pixel counts, but found a weighted matrix (weight sums do not merge exactly)",
+      );
+    }
+    if (typeof name !== "string" || name === "") {
+      throw new TypeError(`Expected name to be a non-empty string, but found ${String(name)}`);
+    }
+    const last = this.#files.at(-1);
+    if (last === undefined || last.name !== name) {
+      if (last !== undefined && !(last.name < name)) {
+        throw new RangeError(
+          `Expected files in name order, each once, but found '${name}' after '${last.name}'`,
+        );
+      }
+      this.#files.push({ name, images: [] });
+    }
+    this.#matrix.merge(image); // throws before anything changes if a cell would pass 2^53
+    const { tp, fp, fn } = image.classCounts();
+    const record: ImageRecord = { tp, fp, fn };
+    if (this.#options.imageMatrices) record.cells = sparseCells(image);
+    this.#files.at(-1)!.images.push(record);
+    this.#numImages++;
+    this.#stats = null;
+    return this;
+  }
+
+  /**
+   * The exact matrices of consecutive batches of images, in file order: what a training loop
+   * fed batch by batch (Keras `update_state`) receives. Needs `imageMatrices`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { RunState } from "./run_state.ts";
+   * const run = new RunState({ numClasses: 2, imageMatrices: true });
+   * run.addImage("a", [0, 1], [0, 1]).addImage("b", [1], [0]).addImage("c", [0], [0]);
+   * const [first, second] = run.batchMatrices(2);
+   * assert.deepEqual(first.toArray(), [[1, 0], [1, 1]]);
+   * assert.deepEqual(second.toArray(), [[1, 0], [0, 0]]);
+   * ```
+   *
+   * @param batchSize Images per batch (the last batch may be smaller), or the list of sizes.
+   * @returns One matrix per batch.
+   */
+  batchMatrices(batchSize: number | readonly number[]): ConfusionMatrix[] {
+    if (!this.#options.imageMatrices) {
+      throw new RangeError(
+        "Expected a run state with imageMatrices: true for batch matrices, but found per-class counts only",
+      );
+    }
+    const sizes = batchSizeList(batchSize, this.#numImages);
+    const images = this.#files.flatMap((f) => f.images);
+    const C = this.numClasses;
+    const out: ConfusionMatrix[] = [];
+    let next = 0;
+    for (const size of sizes) {
+      const counts = new Float64Array(C * C), missed = new Float64Array(C);
+      for (const image of images.slice(next, next + size)) {
+        const cells = image.cells!;
+        for (let k = 0; k < cells.length; k += 2) {
+          const cell = cells[k];
+          if (cell < C * C) counts[cell] += cells[k + 1];
+          else missed[cell - C * C] += cells[k + 1];
+        }
+      }
+      out.push(new ConfusionMatrix(C, this.#matrix.policy).addCounts(counts, missed));
+      next += size;
+    }
+    return out;
+  }
+
+  /** The JSON form (see {@linkcode RunStateJSON}); {@linkcode RunState.fromJSON} reads it back. */
+  toJSON(): RunStateJSON {
+    return {
+      format: RUN_STATE_FORMAT,
+      version: RUN_STATE_VERSION,
+      options: this.options,
+      confusionMatrix: this.#matrix.toJSON(),
+      files: this.#files.map((f) => ({
+        name: f.name,
+        images: f.images.map((i) =>
+          i.cells !== undefined
+            ? { cells: [...i.cells] }
+            : { tp: [...i.tp], fp: [...i.fp], fn: [...i.fn] }
+        ),
+      })),
+    };
+  }
+
+  /**
+   * Reads a state back from its JSON form, checking every field: format and version, the
+   * options, exact shapes, counts that are non-negative safe integers, files in name order, and
+   * that the images add up to the dataset matrix. Errors name the bad field.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { RunState } from "./run_state.ts";
+   * const json = new RunState({ numClasses: 2 }).addImage("a", [0, 1], [0, 0]).toJSON();
+   * assert.equal(RunState.fromJSON(json).numImages, 1);
+   * const bad = structuredClone(json);
+   * (bad.files[0].images[0] as { fn: number[] }).fn[1] = -1;
+   * assert.throws(() => RunState.fromJSON(bad), /files\[0\]\.images\[0\]\.fn\[1\]/);
+   * ```
+   *
+   * @param json The output of `toJSON` (possibly through `JSON.parse`).
+   * @returns A new state.
+   */
+  static fromJSON(json: RunStateJSON): RunState {
+    if (typeof json !== "object" || json === null || Array.isArray(json)) {
+      throw new TypeError(`Expected a run state JSON object, but found ${describe(json)}`);
+    }
+    if (json.format !== RUN_STATE_FORMAT) {
+      throw new RangeError(
+        `Expected format "${RUN_STATE_FORMAT}", but found ${describe(json.format)}`,
+      );
+    }
+    if (json.version !== RUN_STATE_VERSION) {
+      throw new RangeError(
+        `Expected run state version ${RUN_STATE_VERSION}, but found ${describe(json.version)}`,
+      );
+    }
+    const options = readOptions(json.options);
+    const state = new RunState(options);
+    const o = state.#options;
+    let matrix: ConfusionMatrix;
+    try {
+      matrix = ConfusionMatrix.fromJSON(json.confusionMatrix);
+    } catch (e) {
+      throw new RangeError(`confusionMatrix: ${(e as Error).message}`);
+    }
+    if (matrix.weighted) {
+      throw new RangeError("Expected confusionMatrix.weighted to be false, but found true");
+    }
+    if (!samePolicy(matrix.policy, state.#matrix.policy)) {
+      throw new RangeError(
+        "Expected confusionMatrix to have the numClasses, ignoreIndex and outOfRange of options",
+      );
+    }
+    if (!Array.isArray(json.files)) {
+      throw new RangeError(`Expected files to be an array, but found ${describe(json.files)}`);
+    }
+    const C = o.numClasses;
+    const sum = new ConfusionMatrix(C, o);
+    json.files.forEach((file, f) => {
+      const where = `files[${f}]`;
+      if (typeof file !== "object" || file === null) {
+        throw new RangeError(`Expected ${where} to be an object, but found ${describe(file)}`);
+      }
+      if (typeof file.name !== "string" || file.name === "") {
+        throw new RangeError(
+          `Expected ${where}.name to be a non-empty string, but found ${describe(file.name)}`,
+        );
+      }
+      if (f > 0 && !(json.files[f - 1].name < file.name)) {
+        throw new RangeError(
+          `Expected files in name order, each once, but found ${where}.name '${file.name}' after '${
+            json.files[f - 1].name
+          }'`,
+        );
+      }
+      if (!Array.isArray(file.images) || file.images.length === 0) {
+        throw new RangeError(
+          `Expected ${where}.images to be a non-empty array, but found ${describe(file.images)}`,
+        );
+      }
+      const images = file.images.map((image, i) =>
+        readImage(image, `${where}.images[${i}]`, C, o.imageMatrices, sum)
+      );
+      state.#files.push({ name: file.name, images });
+      state.#numImages += images.length;
+    });
+    if (!o.imageMatrices) {
+      // per-class sums are what the images carry: check them against the matrix's
+      const expected = matrix.classCounts();
+      const found = { tp: new Float64Array(C), fp: new Float64Array(C), fn: new Float64Array(C) };
+      for (const image of state.#files.flatMap((file) => file.images)) {
+        for (const key of ["tp", "fp", "fn"] as const) {
+          for (let c = 0; c < C; c++) found[key][c] += image[key][c];
+        }
+      }
+      for (const key of ["tp", "fp", "fn"] as const) {
+        for (let c = 0; c < C; c++) {
+          if (found[key][c] !== expected[key][c]) {
+            throw new RangeError(
+              `Expected the images' ${key} of class ${c} to sum to confusionMatrix's ${
+                expected[key][c]
+              }, but found ${found[key][c]}`,
+            );
+          }
+        }
+      }
+    } else {
+      const a = matrix.counts(), b = sum.counts(), am = matrix.missed(), bm = sum.missed();
+      const k = a.findIndex((v, i) => v !== b[i]);
+      const m = am.findIndex((v, i) => v !== bm[i]);
+      if (k >= 0 || m >= 0) {
+        throw new RangeError(
+          k >= 0
+            ? `Expected the images' cells to sum to confusionMatrix, but cell (${
+              Math.floor(k / C)
+            }, ${k % C}) holds ${a[k]} and the images ${b[k]}`
+            : `Expected the images' cells to sum to confusionMatrix, but missed[${m}] holds ${
+              am[m]
+            } and the images ${bm[m]}`,
+        );
+      }
+    }
+    state.#matrix.merge(matrix);
+    return state;
+  }
+}
+
+/**
+ * Merges the states of shards into the state of one run over all their files: the same options
+ * are required (else a `RangeError` names the first option that differs), no file may be in
+ * two states, and the files are put in name order, so the result is identical to the state that
+ * one run over all the files writes, whatever the grouping and order of the shards.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { meanIoU } from "../metrics/mean_iou.ts";
+ * import { mergeRunStates, RunState } from "./run_state.ts";
+ * const options = { numClasses: 2, batchSizes: [2] };
+ * const all = new RunState(options).addImage("a", [0, 0], [0, 1]).addImage("b", [1], [1])
+ *   .addImage("c", [1, 1], [1, 0]);
+ * const shard1 = new RunState(options).addImage("a", [0, 0], [0, 1]).addImage("c", [1, 1], [1, 0]);
+ * const shard2 = new RunState(options).addImage("b", [1], [1]);
+ * const merged = mergeRunStates([shard2, shard1]);
+ * assert.deepEqual(merged.toJSON(), all.toJSON());
+ * // per-batch: batches [a, b] and [c], as in the single run
+ * assert.equal(
+ *   meanIoU(merged.stats, { average: "per-batch", batchSize: 2 }),
+ *   meanIoU(all.stats, { average: "per-batch", batchSize: 2 }),
+ * );
+ * assert.throws(() => mergeRunStates([shard1, shard1]), /'a' in states\[0\] and states\[1\]/);
+ * ```
+ *
+ * @param states At least one state.
+ * @returns A new state.
+ */
+export function mergeRunStates(states: readonly RunState[]): RunState {
+  if (!Array.isArray(states) || states.length === 0) {
+    throw new RangeError("Expected at least one run state to merge, but found none");
+  }
+  states.forEach((s, k) => {
+    if (!(s instanceof RunState)) {
+      throw new TypeError(`Expected states[${k}] to be a RunState, but found ${describe(s)}`);
+    }
+  });
+  const first = states[0].options;
+  for (let k = 1; k < states.length; k++) {
+    const o = states[k].options;
+    for (const key of Object.keys(first) as (keyof RunOptions)[]) {
+      const a = JSON.stringify(sortKeys(first[key])), b = JSON.stringify(sortKeys(o[key]));
+      if (a !== b) {
+        throw new RangeError(
+          `Expected states made with the same options, but states[0] has ${key} ${a} and states[${k}] has ${b}`,
+        );
+      }
+    }
+  }
+  const owner = new Map<string, number>();
+  const files: { name: string; json: RunFileJSON }[] = [];
+  const jsons = states.map((s) => s.toJSON());
+  jsons.forEach((json, k) => {
+    for (const file of json.files) {
+      const other = owner.get(file.name);
+      if (other !== undefined) {
+        throw new RangeError(
+          `Expected each file in one state only, but found '${file.name}' in states[${other}] and states[${k}]`,
+        );
+      }
+      owner.set(file.name, k);
+      files.push({ name: file.name, json: file });
+    }
+  });
+  files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const matrix = new ConfusionMatrix(first.numClasses, first);
+  for (const s of states) matrix.merge(s.confusionMatrix);
+  return RunState.fromJSON({
+    format: RUN_STATE_FORMAT,
+    version: RUN_STATE_VERSION,
+    options: first,
+    confusionMatrix: matrix.toJSON(),
+    files: files.map((f) => f.json),
+  });
+}
+
+function normaliseOptions(input: RunOptionsInput): RunOptions {
+  if (typeof input !== "object" || input === null) {
+    throw new TypeError(`Expected run options with numClasses, but found ${describe(input)}`);
+  }
+  const policy = countingPolicy(input.numClasses, input);
+  const axis = input.axis ?? null;
+  if (axis !== null && !Number.isInteger(axis)) {
+    throw new RangeError(`Expected axis to be an integer or null, but found ${describe(axis)}`);
+  }
+  const batchSizes = input.batchSizes ?? [];
+  if (!Array.isArray(batchSizes)) {
+    throw new RangeError(`Expected batchSizes to be an array, but found ${describe(batchSizes)}`);
+  }
+  batchSizes.forEach((b, k) => {
+    if (!Number.isSafeInteger(b) || b < 1) {
+      throw new RangeError(`Expected batchSizes[${k}] to be an integer >= 1, but found ${b}`);
+    }
+  });
+  const keras = input.keras ?? [];
+  if (!Array.isArray(keras)) {
+    throw new RangeError(`Expected keras to be an array, but found ${describe(keras)}`);
+  }
+  keras.forEach((k, i) => {
+    if (typeof k !== "string") {
+      throw new RangeError(`Expected keras[${i}] to be a string, but found ${describe(k)}`);
+    }
+  });
+  const imageMatrices = input.imageMatrices ?? false;
+  if (typeof imageMatrices !== "boolean") {
+    throw new RangeError(
+      `Expected imageMatrices to be true or false, but found ${describe(imageMatrices)}`,
+    );
+  }
+  const context = input.context ?? {};
+  if (typeof context !== "object" || context === null || Array.isArray(context)) {
+    throw new RangeError(`Expected context to be an object, but found ${describe(context)}`);
+  }
+  checkJson(context, "context");
+  return {
+    numClasses: policy.numClasses,
+    ignoreIndex: [...policy.ignoreIndex],
+    outOfRange: policy.outOfRange,
+    axis,
+    batchSizes: [...batchSizes],
+    keras: [...keras],
+    imageMatrices,
+    context: sortKeys(structuredClone(context)) as { [key: string]: JsonValue },
+  };
+}
+
+const OPTION_KEYS: (keyof RunOptions)[] = [
+  "numClasses",
+  "ignoreIndex",
+  "outOfRange",
+  "axis",
+  "batchSizes",
+  "keras",
+  "imageMatrices",
+  "context",
+];
+
+function readOptions(json: unknown): RunOptions {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new RangeError(`Expected options to be an object, but found ${describe(json)}`);
+  }
+  const o = json as Record<string, unknown>;
+  for (const key of OPTION_KEYS) {
+    if (!(key in o)) throw new RangeError(`Expected options.${key}, but found none`);
+  }
+  for (const key of Object.keys(o)) {
+    if (!OPTION_KEYS.includes(key as keyof RunOptions)) {
+      throw new RangeError(`Expected no options.${key} (unknown to version ${RUN_STATE_VERSION})`);
+    }
+  }
+  if (!Array.isArray(o.ignoreIndex)) {
+    throw new RangeError(
+      `Expected options.ignoreIndex to be an array, but found ${describe(o.ignoreIndex)}`,
+    );
+  }
+  if (o.axis !== null && !Number.isInteger(o.axis)) {
+    throw new RangeError(
+      `Expected options.axis to be an integer or null, but found ${describe(o.axis)}`,
+    );
+  }
+  try {
+    normaliseOptions(o as unknown as RunOptionsInput);
+  } catch (e) {
+    throw new RangeError(`options: ${(e as Error).message}`);
+  }
+  return o as unknown as RunOptions;
+}
+
+function readImage(
+  image: unknown,
+  where: string,
+  C: number,
+  withCells: boolean,
+  sum: ConfusionMatrix,
+): ImageRecord {
+  if (typeof image !== "object" || image === null || Array.isArray(image)) {
+    throw new RangeError(`Expected ${where} to be an object, but found ${describe(image)}`);
+  }
+  const record = image as Record<string, unknown>;
+  if (withCells) {
+    const cells = record.cells;
+    if (!Array.isArray(cells) || cells.length % 2 !== 0) {
+      throw new RangeError(
+        `Expected ${where}.cells to be an array of [cell, count] pairs, but found ${
+          describe(cells)
+        }`,
+      );
+    }
+    const counts = new Float64Array(C * C), missed = new Float64Array(C);
+    let previous = -1;
+    for (let k = 0; k < cells.length; k += 2) {
+      const cell = cells[k], count = cells[k + 1];
+      if (!Number.isInteger(cell) || cell <= previous || cell >= C * C + C) {
+        throw new RangeError(
+          `Expected ${where}.cells[${k}] to be a cell index in [0, ${
+            C * C + C
+          }) above the previous one, but found ${describe(cell)}`,
+        );
+      }
+      if (!Number.isSafeInteger(count) || count < 1) {
+        throw new RangeError(
+          `Expected ${where}.cells[${k + 1}] to be a count >= 1 (a safe integer), but found ${
+            describe(count)
+          }`,
+        );
+      }
+      if (cell < C * C) counts[cell] = count;
+      else missed[cell - C * C] = count;
+      previous = cell;
+    }
+    const matrix = new ConfusionMatrix(C, sum.policy).addCounts(counts, missed);
+    sum.merge(matrix);
+    return { ...matrix.classCounts(), cells: Float64Array.from(cells) };
+  }
+  const out = {} as ImageRecord;
+  for (const key of ["tp", "fp", "fn"] as const) {
+    const values = record[key];
+    if (!Array.isArray(values) || values.length !== C) {
+      throw new RangeError(
+        `Expected ${where}.${key} to have ${C} entries, but found ${describe(values)}`,
+      );
+    }
+    values.forEach((v, c) => {
+      if (!Number.isSafeInteger(v) || v < 0) {
+        throw new RangeError(
+          `Expected ${where}.${key}[${c}] to be a count >= 0 (a safe integer), but found ${
+            describe(v)
+          }`,
+        );
+      }
+    });
+    out[key] = Float64Array.from(values);
+  }
+  return out;
+}
+
+/** The nonzero cells of an image matrix as flat [cell, count] pairs; missed after the C x C. */
+function sparseCells(image: ConfusionMatrix): Float64Array {
+  const counts = image.counts(), missed = image.missed();
+  const out: number[] = [];
+  counts.forEach((v, k) => v !== 0 && out.push(k, v));
+  missed.forEach((v, t) => v !== 0 && out.push(counts.length + t, v));
+  return Float64Array.from(out);
+}
+
+function batchSizeList(batchSize: number | readonly number[], n: number): number[] {
+  const check = (b: number) => {
+    if (!Number.isInteger(b) || b < 1) {
+      throw new RangeError(`Expected batch sizes to be integers >= 1, but found ${b}`);
+    }
+  };
+  if (typeof batchSize === "number") {
+    check(batchSize);
+    const sizes = [];
+    for (let left = n; left > 0; left -= batchSize) sizes.push(Math.min(batchSize, left));
+    return sizes;
+  }
+  batchSize.forEach(check);
+  const total = batchSize.reduce((a, b) => a + b, 0);
+  if (total !== n) {
+    throw new RangeError(
+      `Expected the batch sizes to add up to the number of images (${n}), but found ${total}`,
+    );
+  }
+  return [...batchSize];
+}
+
+function checkJson(value: unknown, where: string): void {
+  if (value === null || typeof value === "boolean" || typeof value === "string") return;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) {
+      throw new RangeError(`Expected ${where} to be a finite number, but found ${value}`);
+    }
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((v, k) => checkJson(v, `${where}[${k}]`));
+    return;
+  }
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [k, v] of Object.entries(value)) checkJson(v, `${where}.${k}`);
+    return;
+  }
+  throw new RangeError(`Expected ${where} to be JSON data, but found ${describe(value)}`);
+}
+
+/** A copy with object keys sorted, so equal contexts print equal. */
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(
+      Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "object" && value !== null) return "an object";
+  return String(value);
+}
