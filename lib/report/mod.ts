@@ -7,3 +7,4 @@
 export * from "./display.ts";
 export * from "./table.ts";
 export * from "./plot.ts";
+export * from "./plotly_library.ts";

@@ -11,9 +11,10 @@
  * - `text/plain`: a one-line summary.
  *
  * The plotly library itself (several megabytes) is not repeated in every
- * figure: display {@linkcode plotlyLibrary} once, in a setup cell, and every
- * figure after it draws with that copy. A figure displayed before the library
- * waits for it and is drawn as soon as the library arrives.
+ * figure: display it once, in the first cell (`await loadPlotly()`, from
+ * `plotly_library.ts`), and every figure after it draws with that copy. A
+ * figure displayed before the library waits for it and is drawn as soon as the
+ * library arrives.
  *
  * @module
  */
@@ -191,8 +192,8 @@ export class Figure {
   /**
    * The figure as an HTML fragment: a `<div>` marked with
    * {@linkcode FIGURE_ATTRIBUTE} and a script that draws it with
-   * `window.Plotly` (or queues the drawing until {@linkcode plotlyLibrary}
-   * has been displayed).
+   * `window.Plotly` (or queues the drawing until the plotly library has been
+   * displayed, see {@linkcode PlotlyLibrary}).
    */
   toHTML(options: FigureHTMLOptions = {}): string {
     const id = options.id ?? newFigureId();
@@ -219,7 +220,7 @@ export class Figure {
       `  if (window.Plotly && window.Plotly.newPlot) {\n    draw();\n  } else {\n` +
       `    (window.__segmetricsPlotlyQueue = window.__segmetricsPlotlyQueue || []).push(draw);\n` +
       `    var el = document.getElementById(${JSON.stringify(id)});\n` +
-      `    if (el) el.textContent = "Waiting for plotly.js: run the setup cell that displays plotlyLibrary().";\n` +
+      `    if (el) el.textContent = "Waiting for plotly.js: run the cell that displays await loadPlotly().";\n` +
       `  }\n})();\n</script>`;
   }
 
@@ -287,10 +288,10 @@ export class PlotlyLibrary {
 }
 
 /**
- * A display object for a notebook's setup cell: it includes the plotly.js
- * library once in the page, for every figure of the notebook. The caller
- * reads the library (this module reads no files), e.g. in a notebook:
- * `plotlyLibrary(await Deno.readTextFile(new URL(import.meta.resolve("plotly.js-dist"))))`.
+ * A display object that includes the given plotly.js source once in the page,
+ * for every figure of the notebook. `loadPlotly()` (in `plotly_library.ts`)
+ * reads the source from the installed `plotly.js-dist` package; this function
+ * takes any source, e.g. another build of plotly.js.
  *
  * @example
  * ```ts
