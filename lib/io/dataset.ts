@@ -1,12 +1,19 @@
 /**
- * The dataset reader: pairing ground-truth and prediction files by name, turning decoded arrays
- * into label arrays, and naming a pixel in error messages.
+ * The dataset reader's first half: finding mask files in folders and pairing ground truth with
+ * predictions by name, plus the helpers that turn decoded arrays into label arrays and name a
+ * pixel in messages. Reading the paired files image by image is in `mask_reader.ts`; opening
+ * one file is in `mask_source.ts`.
+ *
+ * Every problem with the user's files is an {@linkcode InputError} whose one-line message names
+ * the file, what was expected and what was found. Nothing here prints.
  *
  * @module
  */
 
 import type { LabelArray } from "../core/labels.ts";
 import type { NpyData } from "./npy.ts";
+import { InputError } from "./input_error.ts";
+import { fileError, statOrFail } from "./_files.ts";
 
 /** A ground-truth file and the prediction file with the same name. */
 export interface FilePair {
@@ -132,4 +139,148 @@ export function pixelPosition(index: number, shape: readonly number[]): string {
     r = Math.floor(r / shape[d]);
   }
   return `element (${idx.join(", ")})`;
+}
+
+/** Folders deeper than this below the root are not searched (a guard against link loops). */
+const MAX_DEPTH = 32;
+
+/**
+ * Finds the mask files (`.npy` and `.png`, any letter case) under `dir`, recursively, as paths
+ * relative to `dir` with `/` separators, sorted.
+ *
+ * @param dir the folder to search
+ * @returns the relative paths, sorted
+ * @throws {InputError} when `dir` or a folder below it cannot be read
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { listMasks } from "./dataset.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/city`);
+ * for (const f of ["b.png", "a.NPY", "notes.txt", "city/c.npy"]) {
+ *   await Deno.writeFile(`${dir}/${f}`, new Uint8Array());
+ * }
+ * assert.deepEqual(await listMasks(dir), ["a.NPY", "b.png", "city/c.npy"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function listMasks(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = (rel: string, depth: number) => {
+    if (depth > MAX_DEPTH) return;
+    const here = rel === "" ? dir : `${dir}/${rel}`;
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(here)];
+    } catch (e) {
+      throw fileError(here, e);
+    }
+    for (const entry of entries) {
+      const name = entry.name.toLowerCase();
+      const path = rel === "" ? entry.name : `${rel}/${entry.name}`;
+      if (entry.isDirectory) walk(path, depth + 1);
+      else if (entry.isFile && (name.endsWith(".npy") || name.endsWith(".png"))) out.push(path);
+    }
+  };
+  try {
+    walk("", 0);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return Promise.resolve(out.sort());
+}
+
+/** A ground-truth file and the prediction file it is compared with. */
+export interface MaskPair {
+  /** Path of the ground-truth file. */
+  truePath: string;
+  /** Path of the prediction file. */
+  predPath: string;
+}
+
+/** How many unpaired files an error message lists before it says "and N more". */
+const LISTED = 20;
+
+/**
+ * Pairs ground truth with predictions the way the CLI's `--true` and `--pred` do: two files
+ * are one pair; two folders are searched recursively ({@linkcode listMasks}) and their files
+ * paired by the path without extension relative to each folder ({@linkcode pairByName}), so
+ * `gt/city/a.png` pairs with `pred/city/a.npy`. Relative paths are relative to the current
+ * working directory; the returned paths start with the given ones.
+ *
+ * @param truePath ground-truth file or folder
+ * @param predPath prediction file or folder
+ * @returns the pairs, sorted by name
+ * @throws {InputError} when a path is missing, one is a file and the other a folder, a file
+ *   has no partner (the message lists them), a name is taken twice, or the folders hold no masks
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pairMasks } from "./dataset.ts";
+ * const dir = await Deno.makeTempDir();
+ * for (const f of ["gt/a.png", "gt/city/b.npy", "pred/a.npy", "pred/city/b.npy"]) {
+ *   await Deno.mkdir(`${dir}/${f.slice(0, f.lastIndexOf("/"))}`, { recursive: true });
+ *   await Deno.writeFile(`${dir}/${f}`, new Uint8Array());
+ * }
+ * const pairs = await pairMasks(`${dir}/gt`, `${dir}/pred/`);
+ * assert.deepEqual(pairs.map((p) => [p.truePath, p.predPath]), [
+ *   [`${dir}/gt/a.png`, `${dir}/pred/a.npy`],
+ *   [`${dir}/gt/city/b.npy`, `${dir}/pred/city/b.npy`],
+ * ]);
+ * await Deno.remove(`${dir}/pred/a.npy`);
+ * await assert.rejects(() => pairMasks(`${dir}/gt`, `${dir}/pred`), /without a prediction \(1\)/);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function pairMasks(truePath: string, predPath: string): Promise<MaskPair[]> {
+  const [t, p] = [statOrFail(truePath), statOrFail(predPath)];
+  if (t.isDirectory !== p.isDirectory) {
+    throw new InputError(
+      `Expected --true and --pred to be both files or both folders, but ${truePath} is a ${
+        t.isDirectory ? "folder" : "file"
+      } and ${predPath} is a ${p.isDirectory ? "folder" : "file"}`,
+    );
+  }
+  if (!t.isDirectory) return [{ truePath, predPath }];
+  const tRoot = truePath.replace(/\/+$/, ""), pRoot = predPath.replace(/\/+$/, "");
+  const trueFiles = await listMasks(tRoot);
+  const predFiles = await listMasks(pRoot);
+  let pairing;
+  try {
+    pairing = pairByName(trueFiles, predFiles); // by the path relative to each root
+  } catch (e) {
+    throw new InputError(`${tRoot}, ${pRoot}: ${(e as Error).message}`);
+  }
+  const unpairedTrue = pairing.unpairedTrue.map((f) => `${tRoot}/${f}`);
+  const unpairedPred = pairing.unpairedPred.map((f) => `${pRoot}/${f}`);
+  if (unpairedTrue.length > 0 || unpairedPred.length > 0) {
+    const show = (xs: string[]) =>
+      xs.slice(0, LISTED).join(", ") +
+      (xs.length > LISTED ? `, and ${xs.length - LISTED} more` : "");
+    const parts = [];
+    if (unpairedTrue.length > 0) {
+      parts.push(
+        `ground truth without a prediction (${unpairedTrue.length}): ${show(unpairedTrue)}`,
+      );
+    }
+    if (unpairedPred.length > 0) {
+      parts.push(
+        `predictions without a ground truth (${unpairedPred.length}): ${show(unpairedPred)}`,
+      );
+    }
+    throw new InputError(
+      `Expected every file to have a partner with the same name; ${parts.join("; ")}`,
+    );
+  }
+  if (pairing.pairs.length === 0) {
+    throw new InputError(
+      `Expected .npy or .png masks in ${truePath} and ${predPath}, but found none`,
+    );
+  }
+  return pairing.pairs.map((x) => ({
+    truePath: `${tRoot}/${x.truePath}`,
+    predPath: `${pRoot}/${x.predPath}`,
+  }));
 }

@@ -1,0 +1,202 @@
+/**
+ * The CLI's flags: what each command accepts, the command line parsed into them, and the
+ * checks every command shares. A bad flag is an {@linkcode InputError} (exit code 2), the same
+ * class the dataset reader throws for bad input files.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { InputError } from "../lib/io/input_error.ts";
+import { programName } from "./program.ts";
+
+export { InputError };
+
+/** The parsed flags, by name (every value as typed; commands check what they use). */
+export type Flags = {
+  true?: string;
+  pred?: string;
+  cm?: string;
+  classes?: string;
+  ignore?: string;
+  "out-of-range"?: string;
+  axis?: string;
+  "batch-size"?: string;
+  format?: string;
+  out?: string;
+  "save-cm"?: string;
+  quiet?: boolean;
+  help?: boolean;
+  keras?: string;
+  backend?: string;
+  compiled?: boolean;
+  "image-size"?: string;
+  images?: string;
+  pixels?: string;
+  frequencies?: string;
+  accuracy?: string;
+};
+
+const OPTIONS = {
+  true: { type: "string" },
+  pred: { type: "string" },
+  cm: { type: "string" },
+  classes: { type: "string" },
+  ignore: { type: "string" },
+  "out-of-range": { type: "string" },
+  axis: { type: "string" },
+  "batch-size": { type: "string" },
+  format: { type: "string" },
+  out: { type: "string" },
+  "save-cm": { type: "string" },
+  quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  keras: { type: "string" },
+  backend: { type: "string" },
+  compiled: { type: "boolean" },
+  "image-size": { type: "string" },
+  images: { type: "string" },
+  pixels: { type: "string" },
+  frequencies: { type: "string" },
+  accuracy: { type: "string" },
+} as const;
+
+/**
+ * Parses the flags after the command name. A negative number after a flag that takes a value
+ * (`--axis -1`) is that flag's value, not a flag.
+ *
+ * @param args the arguments after the command
+ * @returns the flags and the positional arguments
+ * @throws {TypeError} for an unknown flag or a missing value (`parseArgs`' message)
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseFlags } from "./args.ts";
+ * const { values, positionals } = parseFlags(["a", "--axis", "-1", "--quiet"]);
+ * assert.equal(values.axis, "-1");
+ * assert.equal(values.quiet, true);
+ * assert.deepEqual(positionals, ["a"]);
+ * ```
+ */
+export function parseFlags(args: readonly string[]): { values: Flags; positionals: string[] } {
+  const joined: string[] = [];
+  for (let k = 0; k < args.length; k++) {
+    const name = args[k].startsWith("--") ? args[k].slice(2) : "";
+    const opt = (OPTIONS as Record<string, { type: string }>)[name];
+    if (opt?.type === "string" && /^-[0-9]/.test(args[k + 1] ?? "")) {
+      joined.push(`${args[k]}=${args[k + 1]}`);
+      k++;
+    } else joined.push(args[k]);
+  }
+  const parsed = parseArgs({
+    args: joined,
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: true,
+  });
+  return { values: parsed.values as Flags, positionals: parsed.positionals };
+}
+
+/**
+ * The integer value of flag `--name`, at least `min`; undefined when the flag is absent.
+ *
+ * @param name the flag, without dashes
+ * @param text its value as typed
+ * @param min the smallest value allowed
+ * @returns the integer, or undefined
+ * @throws {InputError} for anything but an integer >= min
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { intFlag } from "./args.ts";
+ * assert.equal(intFlag("classes", "21", 2), 21);
+ * assert.throws(() => intFlag("classes", "1", 2), /--classes to be an integer >= 2, but found '1'/);
+ * ```
+ */
+export function intFlag(name: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (!/^-?[0-9]+$/.test(text.trim()) || !Number.isSafeInteger(v) || v < min) {
+    throw new InputError(`Expected --${name} to be an integer >= ${min}, but found '${text}'`);
+  }
+  return v;
+}
+
+/**
+ * A comma-separated list of integers, each at least `min` (see {@linkcode intFlag}).
+ *
+ * @param name the flag, without dashes
+ * @param text its value as typed
+ * @param min the smallest value allowed
+ * @returns the integers, or undefined when the flag is absent
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { intList } from "./args.ts";
+ * assert.deepEqual(intList("batch-size", "8, 32", 1), [8, 32]);
+ * ```
+ */
+export function intList(
+  name: string,
+  text: string | undefined,
+  min: number,
+): number[] | undefined {
+  if (text === undefined) return undefined;
+  return text.split(",").map((t) => intFlag(name, t.trim(), min)!);
+}
+
+/** An output format of `--format`. */
+export type Format = "table" | "json" | "csv" | "markdown";
+
+/**
+ * The output format of `--format` (default table).
+ *
+ * @param text the value as typed
+ * @returns the format
+ * @throws {InputError} for another value
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatFlag } from "./args.ts";
+ * assert.equal(formatFlag(undefined), "table");
+ * assert.throws(() => formatFlag("xml"), /--format/);
+ * ```
+ */
+export function formatFlag(text: string | undefined): Format {
+  const f = text ?? "table";
+  if (f !== "table" && f !== "json" && f !== "csv" && f !== "markdown") {
+    throw new InputError(`Expected --format to be table, json, csv or markdown, but found '${f}'`);
+  }
+  return f;
+}
+
+/**
+ * The `--true` and `--pred` paths a command needs.
+ *
+ * @param v the flags
+ * @param command the command, for the message
+ * @returns the two paths, as typed
+ * @throws {InputError} naming the missing flag
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requireMasks } from "./args.ts";
+ * assert.deepEqual(requireMasks({ true: "gt", pred: "pred" }, "compare"), { t: "gt", p: "pred" });
+ * assert.throws(() => requireMasks({ true: "gt" }, "compare"), /--pred is missing/);
+ * ```
+ */
+export function requireMasks(v: Flags, command: string): { t: string; p: string } {
+  if (v.true === undefined || v.pred === undefined) {
+    throw new InputError(
+      `Expected --true and --pred for '${command}', but ${
+        v.true === undefined ? "--true" : "--pred"
+      } is missing (see '${programName()} ${command} --help')`,
+    );
+  }
+  return { t: v.true, p: v.pred };
+}

@@ -1,0 +1,221 @@
+/**
+ * `compare`: every definition of mean IoU side by side on the exact counts of masks (or of a
+ * saved confusion matrix), with what the emulated Keras versions report.
+ *
+ * @module
+ */
+
+import { compare, type Comparison } from "../lib/metrics/compare.ts";
+import {
+  analyzeSavedMatrix,
+  savedMatrix,
+  type SavedMatrixReport,
+} from "../lib/keras/saved_matrix.ts";
+import type { kerasResultOnMatrix, KerasRun } from "../lib/keras/audit.ts";
+import { type Flags, InputError, intList, requireMasks } from "./args.ts";
+import { countMasks, countOptions, loadSavedMatrix } from "./count.ts";
+import { kerasFactory, kerasName, kerasSpecs, kerasWhy } from "./keras_runs.ts";
+import { type CommandResult, num, type Rendered } from "./output.ts";
+
+/**
+ * Runs `compare` with the parsed flags.
+ *
+ * @param v the flags
+ * @returns the output and the exact matrix
+ * @throws {InputError} for bad flags or input
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runCompare } from "./compare.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/cm.json`, "[[3, 1], [0, 4]]");
+ * const r = await runCompare({ cm: `${dir}/cm.json` });
+ * const json = r.rendered.json as { values: Record<string, number> };
+ * assert.equal(json.values.dataset, (3 / 4 + 4 / 5) / 2);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function runCompare(v: Flags): Promise<CommandResult> {
+  const batchSizes = intList("batch-size", v["batch-size"], 1) ?? [8];
+  if (v.cm !== undefined) {
+    if (v.keras !== undefined || v.compiled || v.backend !== undefined) {
+      throw new InputError(
+        "Expected no --keras with --cm: Keras is emulated from masks (a saved matrix has lost " +
+          "the batches)",
+      );
+    }
+    if (v.true !== undefined || v.pred !== undefined) {
+      throw new InputError("Expected either --cm or --true/--pred, but found both");
+    }
+    const saved = await loadSavedMatrix(v.cm);
+    let report, cm;
+    try {
+      report = analyzeSavedMatrix(saved.counts, saved.numClasses, saved.dtype);
+      cm = savedMatrix(saved.counts, saved.numClasses);
+    } catch (e) {
+      throw new InputError(`${v.cm}: ${(e as Error).message}`);
+    }
+    const c = compare(cm);
+    // what Keras's result() gives on this state: the generations whose total_cm has this dtype
+    const versions = saved.dtype === "float32"
+      ? ["2.15", "3.7"]
+      : saved.dtype.startsWith("int") || saved.dtype.startsWith("uint")
+      ? ["3.15"]
+      : ["3.7", "3.15"];
+    const kerasResults = report.integerCounts || saved.dtype === "float32"
+      ? await Promise.all(versions.map(async (ver) => {
+        const { kerasResultOnMatrix } = await import("../lib/keras/audit.ts");
+        return kerasResultOnMatrix(saved.counts, saved.numClasses, ver);
+      }))
+      : [];
+    return {
+      rendered: comparisonOutput(c, { cm: v.cm, dtype: saved.dtype }, {
+        ...report,
+        kerasResults,
+      }),
+      cm,
+    };
+  }
+  const { t, p } = requireMasks(v, "compare");
+  const o = countOptions(v);
+  // Keras 3.7 and 3.15 by default (free: Keras gets each batch's counts); several ignore labels
+  // have no Keras equivalent, so the default is dropped then (an explicit --keras is an error)
+  const defaultKeras = v.keras === undefined && o.ignore.length > 1 ? "none" : "3.7,3.15";
+  o.keras = await kerasFactory(await kerasSpecs(v, defaultKeras), o.ignore, batchSizes[0]);
+  const counted = await countMasks(t, p, o);
+  const c = compare(counted.stats, { batchSizes });
+  const keras = counted.keras?.finish(counted.stats.confusionMatrix) ?? [];
+  return {
+    rendered: comparisonOutput(
+      c,
+      {
+        true: t,
+        pred: p,
+        files: counted.files,
+        numClasses: counted.numClasses,
+        classesInferred: counted.classesInferred,
+        ignore: o.ignore,
+        outOfRange: o.outOfRange,
+        axis: o.axis ?? null,
+        batchSizes,
+      },
+      undefined,
+      keras,
+    ),
+    cm: counted.stats.confusionMatrix,
+  };
+}
+
+function nanToNull(xs: number[]): (number | null)[] {
+  return xs.map((x) => (Number.isNaN(x) ? null : x));
+}
+
+/**
+ * The output of a comparison: every definition, the Keras runs, the libraries, and for a saved
+ * matrix the signs of float32 damage.
+ *
+ * @param c the comparison
+ * @param input the input's description in JSON
+ * @param saved the saved matrix's analysis (with `--cm`)
+ * @param keras the Keras runs
+ * @returns the output
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compare } from "../lib/metrics/compare.ts";
+ * import { savedMatrix } from "../lib/keras/saved_matrix.ts";
+ * import { comparisonOutput } from "./compare.ts";
+ * const out = comparisonOutput(compare(savedMatrix([3, 1, 0, 4], 2)), { cm: "m.json" });
+ * assert.equal(out.tables[0].rows[0][0], "dataset");
+ * ```
+ */
+export function comparisonOutput(
+  c: Comparison,
+  input: Record<string, unknown>,
+  saved?: SavedMatrixReport & { kerasResults: ReturnType<typeof kerasResultOnMatrix>[] },
+  keras: KerasRun[] = [],
+): Rendered {
+  const values: Record<string, number | null> = {};
+  const definitions = c.definitions.map((d) => {
+    const value = Number.isNaN(d.value) ? null : d.value;
+    values[d.name] = value;
+    return {
+      name: d.name,
+      value,
+      options: d.options,
+      formula: d.formula,
+      why: d.why,
+      usedBy: d.usedBy,
+    };
+  });
+  const json: Record<string, unknown> = {
+    command: "compare",
+    input,
+    numClasses: c.numClasses,
+    numImages: c.numImages,
+    pixels: c.pixels,
+    confusionMatrix: c.confusionMatrix,
+    perClassIoU: nanToNull(c.perClassIoU),
+    absentClasses: c.absentClasses,
+    predictedOnlyClasses: c.predictedOnlyClasses,
+    values,
+    definitions,
+  };
+  for (const r of keras) values[kerasName(r)] = r.value;
+  json.keras = keras.map((r) => ({ name: kerasName(r), ...r }));
+  json.libraries = (c.libraries ?? []).map((l) => ({
+    ...l,
+    value: Number.isNaN(l.value) ? null : l.value,
+  }));
+  if (saved) json.savedMatrix = saved;
+  const header = [
+    c.numImages > 0
+      ? `${c.numImages} images, ${c.pixels} counted pixels, ${c.numClasses} classes`
+      : `saved confusion matrix: ${c.pixels} pixels, ${c.numClasses} classes (dataset-level ` +
+        `definitions only)`,
+    `absent classes: ${c.absentClasses.join(", ") || "none"}; predicted-only classes: ${
+      c.predictedOnlyClasses.join(", ") || "none"
+    }`,
+  ];
+  const footer = [
+    "per-class IoU (dataset): " +
+    c.perClassIoU.map((v, k) => `${k}: ${Number.isNaN(v) ? "absent" : v.toFixed(4)}`).join("  "),
+  ];
+  if (saved) {
+    footer.push("", `saved matrix (${saved.dtype}): ${saved.verdict}`);
+    for (const f of saved.findings) footer.push(`- ${f}`);
+    for (const k of saved.kerasResults) {
+      footer.push(
+        `- Keras ${k.version} (${k.backend}) result() with this total_cm: ${
+          k.value === null ? `raises ${k.error}` : num(k.value, 8)
+        }`,
+      );
+    }
+  }
+  const libraries = c.libraries ?? [];
+  return {
+    json,
+    header,
+    tables: [
+      {
+        columns: ["definition", "value", "why"],
+        rows: [
+          ...c.definitions.map((d) => [d.name, d.value, d.why] as (string | number | null)[]),
+          ...keras.map((r) => [kerasName(r), r.value, kerasWhy(r)]),
+        ],
+      },
+      ...(libraries.length === 0 ? [] : [{
+        columns: ["library", "versions", "value", "what it computes"],
+        rows: libraries.map((l) => [
+          l.name,
+          l.versions,
+          Number.isNaN(l.value) ? (l.error ?? "n/a") : l.value,
+          l.description,
+        ]),
+      }]),
+    ],
+    footer,
+  };
+}
