@@ -9,7 +9,7 @@
  * Relative paths are relative to the folder you run it from.
  *
  * Run it as `deno run -A jsr:@segmetrics/iou/cli`, as `deno task cli` in a checkout, or install
- * it: `deno install -g -A -n segmetrics --config <checkout>/deno.json <checkout>/cli.ts`.
+ * it: `deno install -g -A -n segmetrics <checkout>/cli.ts`.
  * The commands live in `cli/`, one file each; the masks are read by the dataset reader of
  * `@segmetrics/iou/io`, which library users and notebooks can call directly.
  *

@@ -28,9 +28,6 @@
  *    working directory> ...`.
  * None of these asks for a permission: each is used only where it is already granted.
  *
- * Install with `--config <checkout>/deno.json` to read PNG files: the installed script
- * otherwise runs without the package's import map, which names the PNG decoder (fast-png).
- *
  * @module
  */
 
@@ -114,14 +111,6 @@ export async function main(args: string[]): Promise<number> {
       return 2;
     }
     const message = (error as Error)?.message ?? String(error);
-    if (/Import "fast-png" not a dependency|Relative import path "fast-png"/.test(message)) {
-      console.error(
-        `error: Expected the package's import map to read PNG files, but ${programName()} ` +
-          `runs without it; install with --config <checkout>/deno.json, or run ` +
-          `'deno run -A <checkout>/cli.ts'`,
-      );
-      return 1;
-    }
     console.error(`internal error: ${message}`);
     return 1;
   }
