@@ -169,7 +169,7 @@ def run_case(fn):
 
 
 # ---------------------------------------------------------------- scenarios (shared by both libs)
-TOY = {  # peers.md §11 (C = 5, 255 = ignore)
+TOY = {  # the worked example of docs/libraries.md (C = 5, 255 = ignore)
     "num_classes": 5,
     "images": [
         {"true": [0, 0, 0, 0, 1, 1, 1, 255], "pred": [0, 0, 0, 2, 1, 1, 0, 1]},
@@ -343,9 +343,9 @@ def torchmetrics_scenarios():
     def equal_size(images):
         return len({len(t) for t, _ in images}) == 1
 
-    # toy (peers §11)
+    # toy (the worked example of docs/libraries.md)
     imgs = scenario_images({"inputs": TOY})
-    scenarios.append({"name": "toy_peers_s11", "description": "peers.md §11 toy data, ignore 255",
+    scenarios.append({"name": "toy_peers_s11", "description": "worked example of docs/libraries.md, ignore 255",
                       "inputs": pixel_inputs(TOY),
                       "cases": jaccard_cases(imgs, 5, [255, None])})
     # MeanIoU needs equal image sizes for stacking: pad-free variant with one image per batch
@@ -379,7 +379,7 @@ def torchmetrics_scenarios():
             case.update(run_case(fn))
             cases.append(case)
     scenarios.append({"name": "toy_peers_s11_no_ignore",
-                      "description": "§11 toy without the 255 pixel, one image per update",
+                      "description": "worked-example toy without the 255 pixel, one image per update",
                       "inputs": pixel_inputs(TOY_NO_IGNORE), "cases": cases + jaccard_cases(
                           imgs, 5, [None], zds=(0.0,))})
 
@@ -550,7 +550,7 @@ def sklearn_scenarios():
     cases = jac_cases(imgs, [None, list(range(5))], mask=255)
     cases += jac_cases(imgs, [None, list(range(5))], mask=None)  # the 255 pitfall
     cases += jac_cases(imgs, [[0, 1, 2]], zds=(0,), mask=255)
-    scenarios.append({"name": "toy_peers_s11", "description": "peers.md §11 toy; masked and unmasked",
+    scenarios.append({"name": "toy_peers_s11", "description": "worked example of docs/libraries.md; masked and unmasked",
                       "inputs": pixel_inputs(TOY), "cases": cases})
 
     imgs = scenario_images({"inputs": OUT_OF_RANGE})

@@ -16,7 +16,7 @@ With --cells big the states are float32 with cells up to 2^25, so that the matri
 column sums pass 2^24 and their own order shows.
 
 With --graph 3.8 the result() of Keras 3.8-3.14 is run instead, re-implemented below op for op from
-the semantics notes (keras-semantics.md section 8.3) on the installed Keras's ops, since those
+docs/keras.md (Keras 3.8-3.14) on the installed Keras's ops, since those
 versions cannot be installed here. It differs from 3.15's only where XLA sees it: no `where`
 zeroing the invalid IoUs (whose IoU is 0 / (0 + eps) = 0 anyway) and no explicit cast of the true
 positives, so the values agree and the loops XLA emits may not.

@@ -111,7 +111,7 @@ Deno.test("KerasTfjsIoU: Keras 3.0-3.2 removes ignored pixels, 3.3+ moves them t
     await old.updateState(yTrue, yPred);
     await mid.updateState(yTrue, yPred, [1, 1, NaN, 1]);
     assert.deepEqual([...old.totalCm()], [1, 0, 0, 1]);
-    // NaN * 0 = NaN reaches cell (0, 0) in 3.3-3.7 (keras-semantics.md section 3.3)
+    // NaN * 0 = NaN reaches cell (0, 0) in 3.3-3.7 (docs/keras.md, Keras 3.0-3.7)
     assert.ok(Number.isNaN(mid.totalCm()[0]));
   } finally {
     old.dispose();
@@ -131,7 +131,7 @@ Deno.test("KerasTfjsIoU refuses versions with an int confusion matrix and the we
   );
 });
 
-Deno.test("kerasFloat32Result matches the Keras reference vectors (keras-semantics.md 8.6)", () => {
+Deno.test("kerasFloat32Result matches the Keras reference vectors (docs/keras.md, reference vectors)", () => {
   // MeanIoU(C=2) y_true [0,0,1,1] y_pred [0,1,0,1], w = [0.3,0.3,0.3,0.1] -> 0x3e73cf3a
   const f = Math.fround;
   const cm = new Float32Array([f(0.3), f(0.3), f(0.3), f(0.1)]);
@@ -284,7 +284,7 @@ Deno.test("KerasTfjsIoU(cpu) reproduces Keras 3.7.0's float32 drift over 300 bat
       const rec = drift.steps[String(b + 1)]?.[0];
       if (rec) check(m, rec, `S4 after batch ${b + 1}`);
     }
-    // the float32 total ends 14 counts below the exact cell [0][0] (keras-semantics / golden README)
+    // the float32 total ends 14 counts below the exact cell [0][0] (golden/keras/README.md)
     assert.equal(drift.exact_final_cm[0] - m.totalCm()[0], 14);
   } finally {
     m.dispose();

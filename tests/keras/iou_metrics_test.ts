@@ -9,7 +9,7 @@ import {
 } from "../../lib/keras/mod.ts";
 import { keras } from "../../mod.ts";
 
-/** float32 bit pattern of a number, as hex (the keras-semantics notes list these). */
+/** float32 bit pattern of a number, as hex (docs/keras.md lists these). */
 function bits(x: number): string {
   const b = new DataView(new ArrayBuffer(4));
   b.setFloat32(0, x);
@@ -20,7 +20,7 @@ function bits(x: number): string {
 const OH_TRUE = [[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]];
 const OH_PRED = [[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1], [0.1, 0.4, 0.5]];
 
-// Reference vectors of keras-semantics notes 8.6 (cross-checked there against real Keras source;
+// Reference vectors of docs/keras.md (cross-checked against real Keras source;
 // the tf.keras column equals the values printed in the tf.keras docstrings).
 const VECTORS: Array<{
   name: string;

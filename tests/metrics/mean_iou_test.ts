@@ -30,7 +30,7 @@ const WORKED: [MeanIoUOptions, number][] = [
 ];
 
 for (const [options, expected] of WORKED) {
-  Deno.test(`worked example (peers.md §11): ${JSON.stringify(options)} = ${expected}`, () => {
+  Deno.test(`worked example (docs/libraries.md): ${JSON.stringify(options)} = ${expected}`, () => {
     assert.equal(meanIoU(workedExample(), options).toFixed(6), expected.toFixed(6));
   });
 }

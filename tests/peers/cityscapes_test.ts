@@ -20,7 +20,7 @@ Deno.test("Cityscapes: void predictions are FN, void ground truth makes no FP", 
   assert.equal(cityscapesMeanIoU(cm, { evalLabels: [1, 2] }), (2 / 3 + 1) / 2);
 });
 
-Deno.test("Cityscapes with every class evaluated is the dataset macro of §11", () => {
+Deno.test("Cityscapes with every class evaluated is the dataset macro of the worked example", () => {
   const cm = new ConfusionMatrix(256);
   for (const im of TOY_IMAGES) cm.update(im.true, im.pred);
   // 255 is a void label: its ground truth never makes FP, and it is not evaluated.

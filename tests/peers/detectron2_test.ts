@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { ConfusionMatrix, detectron2MeanIoU, detectron2SemSeg } from "../../mod.ts";
 import { near6, TOY_TABLE, toyStats } from "./toy.ts";
 
-// detectron2 cannot be installed here: peers.md §11 and hand-worked values.
+// detectron2 cannot be installed here: the worked example of docs/libraries.md and hand-worked values.
 
-Deno.test("detectron2 main vs v0.6 on the §11 toy", () => {
+Deno.test("detectron2 main vs v0.6 on the worked-example toy", () => {
   const cm = toyStats().confusionMatrix;
   assert.ok(near6(detectron2MeanIoU(cm), TOY_TABLE.detectron2Main));
   assert.ok(near6(detectron2MeanIoU(cm, { version: "0.6" }), TOY_TABLE.datasetMacroExcluded));

@@ -8,9 +8,9 @@ import {
 } from "../../mod.ts";
 import { near6, TOY_TABLE, toyStats } from "./toy.ts";
 
-// mmsegmentation cannot be installed here: hand-worked values and peers.md §11.
+// mmsegmentation cannot be installed here: hand-worked values and the worked example of docs/libraries.md.
 
-Deno.test("mmseg IoUMetric: §11 value, report in percent with 2 decimals", () => {
+Deno.test("mmseg IoUMetric: worked-example value, report in percent with 2 decimals", () => {
   const stats = toyStats();
   assert.ok(near6(mmsegMeanIoU(stats), TOY_TABLE.datasetMacroExcluded));
   assert.equal(mmsegIoUReport(stats).mIoU, Math.fround(53.1));

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { monaiMeanIoU, monaiMeanIoUPerClass, SegmentationStats } from "../../mod.ts";
 import { near6, TOY_TABLE, toyStats } from "./toy.ts";
 
-// MONAI cannot be installed here: peers.md §11 and hand-worked values.
+// MONAI cannot be installed here: the worked example of docs/libraries.md and hand-worked values.
 
-Deno.test("MONAI MeanIoU on the §11 toy", () => {
+Deno.test("MONAI MeanIoU on the worked-example toy", () => {
   const stats = toyStats();
   assert.ok(near6(monaiMeanIoU(stats), TOY_TABLE.monaiIgnoreEmpty));
   assert.ok(near6(monaiMeanIoU(stats, { ignoreEmpty: false }), TOY_TABLE.monaiKeepEmpty));

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { compare, ConfusionMatrix, getProfile, PROFILES, runProfiles } from "../../mod.ts";
 import { near6, TOY_TABLE, toyStats } from "./toy.ts";
 
-Deno.test("registry: unique names, each library's §11 value", () => {
+Deno.test("registry: unique names, each library's worked-example value", () => {
   const names = PROFILES.map((p) => p.name);
   assert.equal(new Set(names).size, names.length);
   const rows = runProfiles(toyStats());

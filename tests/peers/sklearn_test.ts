@@ -9,7 +9,7 @@ import { near6, TOY_IMAGES, TOY_TABLE, toyStats } from "./toy.ts";
 
 const range = (n: number) => Array.from({ length: n }, (_, k) => k);
 
-Deno.test("sklearn jaccard_score reproduces the peers.md §11 rows run with real sklearn", () => {
+Deno.test("sklearn jaccard_score reproduces the worked example's rows run with real sklearn", () => {
   const cm = toyStats().confusionMatrix;
   assert.ok(near6(sklearnJaccardScore(cm, { average: "macro" }), TOY_TABLE.datasetMacroExcluded));
   assert.ok(
@@ -44,7 +44,7 @@ Deno.test("sklearn: the 255 pitfall (void label not masked) is one more class", 
 });
 
 Deno.test("sklearn: labels= keeps pixels (jaccard) but confusion_matrix drops them", () => {
-  // Verified in peers.md §6: pred = 255 at GT = 0 → IoU_0 = 0.5 via jaccard_score, 1.0 via CM.
+  // Verified with real sklearn (docs/libraries.md, scikit-learn): pred = 255 at GT = 0 → IoU_0 = 0.5 via jaccard_score, 1.0 via CM.
   const cm = new ConfusionMatrix(256).update([0, 0, 1], [0, 255, 1]);
   assert.deepEqual(sklearnJaccardPerClass(cm, { labels: [0, 1] }), [0.5, 1]);
   const sub = sklearnConfusionMatrix(cm, [0, 1]);

@@ -3,9 +3,9 @@ import { SegmentationStats, smpIoUPerImageClass, smpIoUScore } from "../../mod.t
 import { near6, TOY_TABLE, toyStats } from "./toy.ts";
 
 // smp cannot be installed here: these values are worked by hand or come from the independent
-// NumPy emulation in peers.md §11, not from real smp runs.
+// NumPy emulation of the worked example (docs/libraries.md), not from real smp runs.
 
-Deno.test("smp iou_score reproduces the peers.md §11 rows", () => {
+Deno.test("smp iou_score reproduces the worked example's rows", () => {
   const stats = toyStats();
   assert.ok(near6(smpIoUScore(stats, { reduction: "macro" }), TOY_TABLE.datasetMacroAbsentOne));
   assert.ok(near6(smpIoUScore(stats, { reduction: "micro" }), TOY_TABLE.micro));

@@ -15,7 +15,7 @@ import {
 } from "../../mod.ts";
 import { near6, TOY_IMAGES, TOY_TABLE, toyStats } from "./toy.ts";
 
-Deno.test("torchmetrics JaccardIndex reproduces the peers.md §11 table", () => {
+Deno.test("torchmetrics JaccardIndex reproduces the worked example's table", () => {
   const cm = toyStats().confusionMatrix;
   assert.ok(near6(torchmetricsJaccardIndex(cm), TOY_TABLE.datasetMacroExcluded));
   assert.ok(
@@ -85,7 +85,7 @@ function toyNoIgnore(): SegmentationStats {
   return stats;
 }
 
-Deno.test("torchmetrics MeanIoU 1.8+: pair mean of the §11 table; functional image-first", () => {
+Deno.test("torchmetrics MeanIoU 1.8+: pair mean of the worked-example table; functional image-first", () => {
   const stats = toyNoIgnore();
   assert.ok(near6(torchmetricsMeanIoU(stats), TOY_TABLE.pairMean));
   const perImage = torchmetricsMeanIoUPerImage(stats);

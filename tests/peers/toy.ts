@@ -14,7 +14,7 @@ export const TOY_IMAGES: readonly { true: number[]; pred: number[] }[] = [
   { true: [1, 1, 1, 1], pred: [1, 1, 1, 1] },
 ];
 
-/** peers.md §11 table (6 decimals). */
+/** Worked example table (docs/libraries.md) (6 decimals). */
 export const TOY_TABLE = {
   datasetMacroExcluded: 0.530952,
   datasetMacroAbsentZero: 0.424762,
