@@ -120,10 +120,125 @@ function fail(source: string, message: string): never {
  * file; its message starts with the name of the input.
  */
 export class NpyFormatError extends Error {
-  /** @param message what was expected and what was found */
+  /**
+   * Creates the error.
+   *
+   * @param message the input's name, what was expected and what was found
+   */
   constructor(message: string) {
     super(message);
     this.name = "NpyFormatError";
+  }
+}
+
+/**
+ * The error for a file this reader will not decode with the limits in force: more elements per
+ * read than `maxPixels`, or memory that could not be allocated. It is a {@linkcode NpyFormatError}
+ * (so whoever maps those to "bad input" maps these too); its message names the file, the shape,
+ * the limit and what to do (the command line's `--max-pixels` raises the limit).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeNpy, encodeNpy, NpyFormatError, NpyLimitError } from "./npy.ts";
+ * const bytes = encodeNpy({ shape: [4, 4], data: new Uint8Array(16) });
+ assert.throws(() => decodeNpy(bytes, "m.npy", { maxPixels: 8 }), NpyLimitError);
+ * assert.throws(() => decodeNpy(bytes, "m.npy", { maxPixels: 8 }), NpyFormatError);
+ * assert.throws(() => decodeNpy(bytes, "m.npy", { maxPixels: 8 }), /--max-pixels/);
+ * ```
+ */
+export class NpyLimitError extends NpyFormatError {
+  /**
+   * Creates the error.
+   *
+   * @param message the file, what the limit is, what was found and what to do
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "NpyLimitError";
+  }
+}
+
+/**
+ * The default limit on the elements one read decodes (a whole file for {@linkcode decodeNpy},
+ * one slice for {@linkcode NpyFile}): 2^28 = 268,435,456, i.e. 256 MiB of uint8 labels, 1 GiB
+ * of float32 scores, 2 GiB as float64. Ordinary images are far below it (a 4096 x 4096 mask is
+ * 2^24); a header that declares more is refused before anything is allocated. Raise it with the
+ * `maxPixels` option (the command line's `--max-pixels`) on a machine with the memory.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_MAX_PIXELS } from "./npy.ts";
+ * assert.equal(DEFAULT_MAX_PIXELS, 2 ** 28);
+ * ```
+ */
+export const DEFAULT_MAX_PIXELS = 2 ** 28;
+
+/** Options shared by every reader: how much one read may decode. */
+export interface NpyLimitOptions {
+  /**
+   * The most elements one read decodes, an integer >= 1 (default {@linkcode DEFAULT_MAX_PIXELS}).
+   * Larger reads throw {@linkcode NpyLimitError} before allocating.
+   */
+  maxPixels?: number;
+}
+
+function maxPixelsOf(options: NpyLimitOptions): number {
+  const max = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!Number.isSafeInteger(max) || max < 1) {
+    throw new RangeError(`Expected maxPixels to be an integer >= 1, but found ${max}`);
+  }
+  return max;
+}
+
+function shapeText(shape: readonly number[]): string {
+  return `(${shape.join(", ")}${shape.length === 1 ? "," : ""})`;
+}
+
+/**
+ * Refuses, from the header alone, what must never be allocated or looped over: N > 0 slices of
+ * zero elements (a header of a few bytes can declare millions of empty images), and more than
+ * `maxPixels` elements in one read.
+ */
+function checkReadable(
+  header: NpyHeader,
+  source: string,
+  perRead: number,
+  what: string,
+  maxPixels: number,
+): void {
+  const { shape } = header;
+  if (shape.length >= 2 && shape[0] > 0 && header.size === 0) {
+    fail(
+      source,
+      `expected images of at least one pixel, but shape ${shapeText(shape)} declares ` +
+        `${shape[0]} image(s) of 0 pixels`,
+    );
+  }
+  if (perRead > maxPixels) {
+    throw new NpyLimitError(
+      `${source}: ${what} of shape ${shapeText(shape)} holds ${perRead} elements ` +
+        `(${perRead * header.itemSize} bytes of ${header.dtype}), past the limit of ${maxPixels} ` +
+        `elements per read; raise the limit with --max-pixels (the maxPixels option) if this ` +
+        `machine has the memory`,
+    );
+  }
+}
+
+/**
+ * Runs `allocate`, turning the engine's "Array buffer allocation failed" (or "Invalid typed
+ * array length") into an error that names the file, the size and what to do.
+ */
+function allocating<T>(source: string, bytes: number, allocate: () => T): T {
+  try {
+    return allocate();
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new NpyLimitError(
+      `${source}: could not allocate ${bytes} bytes to read it (${e.message}); free memory, ` +
+        `or lower --max-pixels (the maxPixels option) so such reads are refused up front`,
+    );
   }
 }
 
@@ -502,7 +617,7 @@ function fortranToC(data: NpyData, shape: readonly number[], dtype: NpyDtype): N
 }
 
 /** Options of {@linkcode decodeNpy}. */
-export interface DecodeNpyOptions {
+export interface DecodeNpyOptions extends NpyLimitOptions {
   /**
    * Return a view on `bytes` instead of a copy when the stored bytes already are the values
    * (little-endian or 1-byte types, C order, aligned): no copy, but the data then changes when
@@ -516,10 +631,11 @@ export interface DecodeNpyOptions {
  *
  * @param bytes the file's bytes
  * @param source a name for the input, used in error messages (e.g. the file path)
- * @param options `share` to avoid a copy
+ * @param options `share` to avoid a copy, `maxPixels` to change the limit on elements
  * @returns dtype, shape and data in C order
- * @throws {NpyFormatError} for a truncated, corrupt or unsupported file, or an int64/uint64
- *   value outside +-(2^53 - 1)
+ * @throws {NpyFormatError} for a truncated, corrupt or unsupported file, an int64/uint64
+ *   value outside +-(2^53 - 1), or N > 0 images of zero pixels (shape `(N, 0, ...)`);
+ *   {NpyLimitError} for more than `maxPixels` elements or memory that cannot be allocated
  *
  * @example
  * ```ts
@@ -544,6 +660,7 @@ export function decodeNpy(
   options: DecodeNpyOptions = {},
 ): NpyArray {
   const header = parseNpyHeader(bytes, source);
+  checkReadable(header, source, header.size, "the array", maxPixelsOf(options));
   const nbytes = header.size * header.itemSize;
   const available = bytes.length - header.dataOffset;
   if (available < nbytes) {
@@ -561,8 +678,10 @@ export function decodeNpy(
     );
   }
   const raw = bytes.subarray(header.dataOffset, header.dataOffset + nbytes);
-  let data = decodeElements(header, raw, header.size, source, 0, options.share ?? false);
-  if (header.fortranOrder) data = fortranToC(data, header.shape, header.dtype);
+  const data = allocating(source, header.size * decodedSize(header.dtype), () => {
+    const decoded = decodeElements(header, raw, header.size, source, 0, options.share ?? false);
+    return header.fortranOrder ? fortranToC(decoded, header.shape, header.dtype) : decoded;
+  });
   return { dtype: header.dtype, shape: header.shape, data };
 }
 
@@ -685,14 +804,37 @@ export function encodeNpy(array: {
   return out;
 }
 
+/** Options of {@linkcode NpyFile.open}. */
+export interface NpyFileOptions extends NpyLimitOptions {
+  /**
+   * Fortran-order files only: the most bytes of raw slices held at once (default: a sixteenth of
+   * the data, within [64 MiB, 256 MiB]; at least one slice). Each group of slices that fits costs
+   * one pass over the file, so a smaller bound means less memory and more reading.
+   */
+  fortranGroupBytes?: number;
+}
+
+/** Raw bytes of consecutive slices of a Fortran-order file, pixel-major: `[pixel][slice]`. */
+interface FortranGroup {
+  first: number;
+  count: number;
+  bytes: Uint8Array;
+}
+
+const MIB = 1024 * 1024;
+
 /**
  * A `.npy` file opened for reading one slice along its first axis at a time (for example one
  * image of an (N, H, W) stack), so that memory does not grow with the file. The header is
- * checked and the file size is compared with what the header promises when the file is opened.
+ * checked and the file size is compared with what the header promises when the file is opened;
+ * slices of more than `maxPixels` elements ({@linkcode DEFAULT_MAX_PIXELS}) and N > 0 slices of
+ * zero elements are refused there, before anything is allocated.
  *
- * C-order files are read slice by slice at their offsets. A Fortran-order file with more than
- * one dimension has no contiguous slices: it is read and transposed whole on the first
- * `readSlice` call (memory then grows with that file).
+ * C-order files are read slice by slice at their offsets. In a Fortran-order file the first axis
+ * varies fastest, so a slice's elements lie N apart across the whole file: they are read by
+ * passes over the file that collect a group of consecutive slices (as many as fit in
+ * `fortranGroupBytes`), so memory stays bounded and the values are exact; reading every slice
+ * costs about (file size / group size) passes.
  *
  * @example
  * ```ts
@@ -718,22 +860,50 @@ export class NpyFile {
   /** The path the file was opened from (used in error messages). */
   readonly path: string;
   #file: Deno.FsFile;
-  #whole: NpyData | undefined;
+  #groupBytes: number;
+  #group: FortranGroup | undefined;
 
-  private constructor(path: string, file: Deno.FsFile, header: NpyHeader) {
+  private constructor(path: string, file: Deno.FsFile, header: NpyHeader, groupBytes: number) {
     this.path = path;
     this.#file = file;
     this.header = header;
+    this.#groupBytes = groupBytes;
   }
 
   /**
    * Open `path`, read and check its header and size.
    *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { NpyFile, NpyLimitError } from "./npy.ts";
+   * // a header alone that declares 10^6 images of 4096 x 4096 pixels
+   * const header = "{'descr': '|u1', 'fortran_order': False, 'shape': (1000000, 4096, 4096), }";
+   * const text = header.padEnd(117, " ") + "\n";
+   * const path = await Deno.makeTempFile({ suffix: ".npy" });
+   * await Deno.writeFile(path, new Uint8Array([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 118, 0,
+   *   ...new TextEncoder().encode(text)]));
+   * try {
+   *   await assert.rejects(NpyFile.open(path, { maxPixels: 2 ** 20 }), NpyLimitError);
+   * } finally {
+   *   await Deno.remove(path);
+   * }
+   * ```
+   *
    * @param path the file to open
+   * @param options `maxPixels` per slice, `fortranGroupBytes`
    * @returns the opened file; call `close()` when done
-   * @throws {NpyFormatError} for a corrupt, truncated or unsupported file
+   * @throws {NpyFormatError} for a corrupt, truncated or unsupported file, or N > 0 slices of
+   *   zero elements; {NpyLimitError} for slices of more than `maxPixels` elements
    */
-  static async open(path: string): Promise<NpyFile> {
+  static async open(path: string, options: NpyFileOptions = {}): Promise<NpyFile> {
+    const maxPixels = maxPixelsOf(options);
+    const groupOption = options.fortranGroupBytes;
+    if (groupOption !== undefined && !(Number.isSafeInteger(groupOption) && groupOption >= 1)) {
+      throw new RangeError(
+        `Expected fortranGroupBytes to be an integer >= 1, but found ${groupOption}`,
+      );
+    }
     const file = await Deno.open(path, { read: true });
     try {
       const { size } = await file.stat();
@@ -748,6 +918,8 @@ export class NpyFile {
         }
       }
       const header = parseNpyHeader(start, path);
+      const perSlice = header.shape.length === 0 ? 1 : header.size / (header.shape[0] || 1);
+      checkReadable(header, path, perSlice, "one slice", maxPixels);
       const nbytes = header.size * header.itemSize;
       if (size - header.dataOffset < nbytes) {
         fail(
@@ -763,7 +935,8 @@ export class NpyFile {
             `${nbytes} data bytes, but ${size - header.dataOffset} follow the header`,
         );
       }
-      return new NpyFile(path, file, header);
+      const groupBytes = groupOption ?? Math.min(256 * MIB, Math.max(64 * MIB, nbytes / 16));
+      return new NpyFile(path, file, header, groupBytes);
     } catch (e) {
       file.close();
       throw e;
@@ -785,7 +958,8 @@ export class NpyFile {
    *
    * @param index the slice, 0 <= index < length
    * @returns the slice's values (a fresh array)
-   * @throws {RangeError} for an index out of range; {NpyFormatError} for bad data
+   * @throws {RangeError} for an index out of range; {NpyFormatError} for bad data;
+   *   {NpyLimitError} when its memory cannot be allocated
    */
   async readSlice(index: number): Promise<NpyData> {
     const h = this.header;
@@ -795,32 +969,116 @@ export class NpyFile {
       );
     }
     const count = h.shape.length === 0 ? 1 : h.size / h.shape[0];
-    if (h.fortranOrder && h.shape.length > 1) {
-      if (!this.#whole) {
-        const raw = await readAt(this.#file, h.dataOffset, h.size * h.itemSize);
-        this.#whole = fortranToC(
-          decodeElements(h, raw, h.size, this.path, 0),
-          h.shape,
-          h.dtype,
-        );
-      }
-      return this.#whole.slice(index * count, (index + 1) * count);
-    }
-    const raw = await readAt(
-      this.#file,
-      h.dataOffset + index * count * h.itemSize,
-      count * h.itemSize,
+    if (h.fortranOrder && h.shape.length > 1) return await this.#readFortranSlice(index, count);
+    const nbytes = count * h.itemSize;
+    const raw = allocating(this.path, nbytes, () => new Uint8Array(nbytes));
+    await readFull(this.#file, h.dataOffset + index * nbytes, raw, this.path, `slice ${index}`);
+    return allocating(
+      this.path,
+      count * decodedSize(h.dtype),
+      () => decodeElements(h, raw, count, this.path, index * count, true), // raw is ours
     );
-    if (raw.length < count * h.itemSize) {
-      fail(this.path, `truncated .npy file: slice ${index} ends past the end of the file`);
+  }
+
+  /**
+   * Slice `index` of a Fortran-order file: gathered from the group of slices that holds it,
+   * read first if needed, then put in C order within the slice.
+   */
+  async #readFortranSlice(index: number, pixels: number): Promise<NpyData> {
+    const h = this.header;
+    const w = h.itemSize;
+    let group = this.#group;
+    if (group === undefined || index < group.first || index >= group.first + group.count) {
+      this.#group = undefined; // let the previous group go before the next is allocated
+      group = this.#group = await this.#readFortranGroup(index, pixels);
     }
-    return decodeElements(h, raw, count, this.path, index * count, true); // raw is ours
+    const { first, count, bytes } = group;
+    const raw = allocating(this.path, pixels * w, () => new Uint8Array(pixels * w));
+    const stride = count * w;
+    for (let p = 0, src = (index - first) * w, dst = 0; p < pixels; p++, src += stride) {
+      for (let b = 0; b < w; b++) raw[dst++] = bytes[src + b];
+    }
+    return allocating(this.path, 2 * pixels * decodedSize(h.dtype), () => {
+      const data = decodeElements(h, raw, pixels, this.path, index * pixels, true);
+      return fortranToC(data, h.shape.slice(1), h.dtype);
+    });
+  }
+
+  /**
+   * One pass over a Fortran-order file collecting the raw bytes of the group of slices that
+   * holds `index`. Element (slice i, pixel p) lies at element offset i + N p, so for each pixel
+   * the group's slices are one run of `count` elements in a row of N.
+   */
+  async #readFortranGroup(index: number, pixels: number): Promise<FortranGroup> {
+    const h = this.header;
+    const w = h.itemSize;
+    const N = h.shape[0];
+    const sliceBytes = pixels * w;
+    const perGroup = Math.max(1, Math.floor(this.#groupBytes / sliceBytes));
+    const first = Math.floor(index / perGroup) * perGroup;
+    const count = Math.min(perGroup, N - first);
+    const runBytes = count * w;
+    const rowBytes = N * w;
+    const bytes = allocating(this.path, pixels * runBytes, () => new Uint8Array(pixels * runBytes));
+    const chunkBytes = Math.min(4 * MIB, this.#groupBytes);
+    if (rowBytes > chunkBytes) {
+      // long rows: read each pixel's run alone
+      for (let p = 0; p < pixels; p++) {
+        const offset = h.dataOffset + p * rowBytes + first * w;
+        const run = bytes.subarray(p * runBytes, (p + 1) * runBytes);
+        await readFull(this.#file, offset, run, this.path, `slice ${index}`);
+      }
+      return { first, count, bytes };
+    }
+    // short rows: read whole rows a chunk at a time and keep each row's run
+    const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / rowBytes));
+    const chunk = new Uint8Array(rowsPerChunk * rowBytes);
+    for (let p0 = 0; p0 < pixels; p0 += rowsPerChunk) {
+      const rows = Math.min(rowsPerChunk, pixels - p0);
+      const got = chunk.subarray(0, rows * rowBytes);
+      await readFull(this.#file, h.dataOffset + p0 * rowBytes, got, this.path, `slice ${index}`);
+      for (let r = 0; r < rows; r++) {
+        let src = r * rowBytes + first * w;
+        let dst = (p0 + r) * runBytes;
+        for (let b = 0; b < runBytes; b++) bytes[dst++] = got[src++];
+      }
+    }
+    return { first, count, bytes };
   }
 
   /** Close the file. */
   close(): void {
+    this.#group = undefined;
     this.#file.close();
   }
+}
+
+/** Fills `out` from `offset`, or fails naming the file and `what` if the file ends first. */
+async function readFull(
+  file: Deno.FsFile,
+  offset: number,
+  out: Uint8Array,
+  path: string,
+  what: string,
+): Promise<void> {
+  await file.seek(offset, Deno.SeekMode.Start);
+  let got = 0;
+  while (got < out.length) {
+    const n = await file.read(out.subarray(got));
+    if (n === null) fail(path, `truncated .npy file: ${what} ends past the end of the file`);
+    got += n;
+  }
+}
+
+/** Bytes per element of the typed array a dtype decodes to. */
+function decodedSize(dtype: NpyDtype): number {
+  return dtype === "bool" || dtype === "uint8" || dtype === "int8"
+    ? 1
+    : dtype === "int16" || dtype === "uint16"
+    ? 2
+    : dtype === "int64" || dtype === "uint64" || dtype === "float64"
+    ? 8
+    : 4;
 }
 
 async function readAt(file: Deno.FsFile, offset: number, length: number): Promise<Uint8Array> {

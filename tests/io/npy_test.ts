@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { decodeNpy, encodeNpy, NpyFile, NpyFormatError, parseNpyHeader } from "../../lib/io/npy.ts";
+import {
+  decodeNpy,
+  DEFAULT_MAX_PIXELS,
+  encodeNpy,
+  NpyFile,
+  NpyFormatError,
+  parseNpyHeader,
+} from "../../lib/io/npy.ts";
 
 /** A .npy file written byte by byte, independently of encodeNpy. */
 function npy(
@@ -326,6 +333,22 @@ with open(f"{d}/oracle.json", "w") as f: json.dump(out, f)
         assert.equal(a.dtype, names[dtype] ?? dtype, name);
         assert.deepEqual(a.shape, shape, name);
         assert.deepEqual([...a.data], values, name);
+        // and streamed slice by slice, in groups of 1 and 2 slices for the Fortran-order files
+        for (const fortranGroupBytes of [1, 2 * 12 * 8]) {
+          const file = await NpyFile.open(`${dir}/${name}`, { fortranGroupBytes });
+          try {
+            for (let i = 0; i < file.length; i++) {
+              const per = values.length / file.length;
+              assert.deepEqual(
+                [...await file.readSlice(i)],
+                values.slice(i * per, (i + 1) * per),
+                `${name} slice ${i}`,
+              );
+            }
+          } finally {
+            file.close();
+          }
+        }
       }
     } finally {
       await Deno.remove(dir, { recursive: true });
@@ -347,4 +370,187 @@ Deno.test("npy: share returns views where the bytes are the values, copies other
   // Fortran order is transposed into a new array even when shared
   const f = decodeNpy(npy("|u1", "(2, 2)", [1, 3, 2, 4], { fortran: true }), "x", { share: true });
   assert.deepEqual([...f.data], [1, 2, 3, 4]);
+});
+
+Deno.test("npy: more elements than maxPixels are refused from the header, naming --max-pixels", async () => {
+  const bytes = npy("<f4", "(3, 5)", new Array(60).fill(0));
+  const message =
+    /^NpyLimitError: m\.npy: the array of shape \(3, 5\) holds 15 elements \(60 bytes of float32\), past the limit of 14 elements per read; raise the limit with --max-pixels/;
+  assert.throws(() => decodeNpy(bytes, "m.npy", { maxPixels: 14 }), message);
+  assert.throws(() => decodeNpy(bytes, "m.npy", { maxPixels: 14 }), NpyFormatError);
+  assert.equal(decodeNpy(bytes, "m.npy", { maxPixels: 15 }).data.length, 15);
+  assert.equal(DEFAULT_MAX_PIXELS, 2 ** 28);
+  assert.throws(
+    () => decodeNpy(bytes, "m.npy", { maxPixels: 0 }),
+    /maxPixels to be an integer >= 1, but found 0/,
+  );
+  // a header alone declaring 2^28 + 1 elements: refused before the size check or any allocation
+  const huge = npy("|u1", `(${2 ** 28 + 1},)`, []);
+  assert.throws(
+    () => decodeNpy(huge, "h.npy"),
+    /h\.npy: the array of shape \(268435457,\) holds 268435457 elements/,
+  );
+  // NpyFile limits one slice, not the file
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/s.npy`, bytes);
+    const f = await NpyFile.open(`${dir}/s.npy`, { maxPixels: 5 });
+    assert.deepEqual([...(await f.readSlice(2))], [0, 0, 0, 0, 0]);
+    f.close();
+    await assert.rejects(
+      NpyFile.open(`${dir}/s.npy`, { maxPixels: 4 }),
+      /s\.npy: one slice of shape \(3, 5\) holds 5 elements \(20 bytes of float32\), past the limit of 4/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("npy: a header declaring images of zero pixels is refused with the file and shape", async () => {
+  // 128 bytes that declare 10^7 images of 0 x 0 pixels: no data needed, nothing to loop over
+  const header = npy("|u1", "(10000000, 0, 0)", []);
+  assert.equal(header.length, 128);
+  const message =
+    /z\.npy: expected images of at least one pixel, but shape \(10000000, 0, 0\) declares 10000000 image\(s\) of 0 pixels/;
+  assert.throws(() => decodeNpy(header, "z.npy"), message);
+  assert.throws(
+    () => decodeNpy(npy("<i4", "(3, 4, 0)", []), "z.npy"),
+    /shape \(3, 4, 0\) declares 3 image/,
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/z.npy`, header);
+    await assert.rejects(NpyFile.open(`${dir}/z.npy`), message);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  // no images at all is still an array (of no image): (0, 5) decodes empty
+  assert.equal(decodeNpy(npy("<f8", "(0, 5)", [])).data.length, 0);
+});
+
+/** A Fortran-order .npy of `shape` with the given element bytes per C-order element. */
+function fortranFile(descr: string, shape: number[], cBytes: number[][]): Uint8Array {
+  const n = cBytes.length;
+  const rank = shape.length;
+  const payload = new Array<number>(0);
+  const fortran = new Array<number[]>(n);
+  // C index -> Fortran offset: sum_k idx_k * prod_{m<k} shape_m
+  for (let c = 0; c < n; c++) {
+    let rest = c, offset = 0;
+    const idx = new Array<number>(rank);
+    for (let k = rank - 1; k >= 0; k--) {
+      idx[k] = rest % shape[k];
+      rest = Math.floor(rest / shape[k]);
+    }
+    let stride = 1;
+    for (let k = 0; k < rank; k++) {
+      offset += idx[k] * stride;
+      stride *= shape[k];
+    }
+    fortran[offset] = cBytes[c];
+  }
+  for (const b of fortran) payload.push(...b);
+  return npy(descr, `(${shape.join(", ")}${rank === 1 ? "," : ""})`, payload, { fortran: true });
+}
+
+Deno.test("npy: NpyFile streams Fortran-order stacks slice by slice, exactly, in any group size", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(
+          ["|u1", 1],
+          ["|b1", 1],
+          [">i2", 2],
+          ["<u4", 4],
+          ["<f2", 2],
+          [">f8", 8],
+          ["<i8", 8],
+        ) as fc.Arbitrary<[string, number]>,
+        fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 2, maxLength: 4 }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer(),
+        async ([descr, w], shape, groupBytes, seed) => {
+          const n = shape.reduce((a, b) => a * b, 1);
+          let s = seed | 1;
+          const cBytes = Array.from({ length: n }, () => {
+            s ^= s << 13;
+            s ^= s >>> 17;
+            s ^= s << 5;
+            const b = Array.from({ length: w }, (_, k) => (s >>> (3 * k)) & 0xff);
+            if (descr === "|b1") b[0] &= 1;
+            if (descr === "<i8") b[7] = b[6] = 0; // safe integers
+            if (descr === ">f8") b[0] &= 0x3f; // finite
+            if (descr === "<f2") b[1] &= 0x3b; // finite
+            return b;
+          });
+          const bytes = fortranFile(descr, shape, cBytes);
+          // reference: the whole file transposed at once, and the same values written in C order
+          const whole = decodeNpy(bytes, "f.npy");
+          const cOrder = decodeNpy(npy(descr, `(${shape.join(", ")})`, cBytes.flat()), "c.npy");
+          assert.deepEqual([...whole.data], [...cOrder.data]);
+          await Deno.writeFile(`${dir}/f.npy`, bytes);
+          const file = await NpyFile.open(`${dir}/f.npy`, { fortranGroupBytes: groupBytes });
+          try {
+            const per = n / shape[0];
+            // forwards, then backwards (groups are reread)
+            const order = [...Array(shape[0]).keys()];
+            for (const i of [...order, ...order.reverse()]) {
+              const slice = await file.readSlice(i);
+              assert.deepEqual([...slice], [...cOrder.data.subarray(i * per, (i + 1) * per)]);
+            }
+          } finally {
+            file.close();
+          }
+        },
+      ),
+      { numRuns: 120 },
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// The whole-file read used to hold the raw file, its decoded copy and the transposed copy at once.
+Deno.test("npy: reading a Fortran-order stack keeps memory to a group, not the file", async () => {
+  const N = 48, H = 512, W = 512; // 12 MiB of uint8
+  const data = new Uint8Array(N * H * W);
+  for (let k = 0; k < data.length; k++) data[k] = (k * 2654435761) >>> 24;
+  // Fortran order of (N, H, W): offset = n + N h + N H w
+  const fortran = new Uint8Array(data.length);
+  for (let n = 0; n < N; n++) {
+    for (let h = 0; h < H; h++) {
+      for (let w = 0; w < W; w++) fortran[n + N * h + N * H * w] = data[(n * H + h) * W + w];
+    }
+  }
+  const header = npy("|u1", `(${N}, ${H}, ${W})`, [], { fortran: true });
+  const path = await Deno.makeTempFile({ suffix: ".npy" });
+  try {
+    const file = new Uint8Array(header.length + fortran.length);
+    file.set(header);
+    file.set(fortran, header.length);
+    await Deno.writeFile(path, file);
+    const f = await NpyFile.open(path, { fortranGroupBytes: 1024 * 1024 });
+    let grew = 0;
+    try {
+      // two groups read (the first and the last): what stays allocated is bounded by a group;
+      // the old whole-file read kept the file, decoded and transposed (24 MiB and more)
+      const before = Deno.memoryUsage().external;
+      const first = await f.readSlice(0);
+      const last = await f.readSlice(N - 1);
+      grew = Deno.memoryUsage().external - before;
+      assert.deepEqual(first, data.subarray(0, H * W));
+      assert.deepEqual(last, data.subarray((N - 1) * H * W));
+      for (let n = 1; n < N - 1; n += 5) {
+        assert.deepEqual(await f.readSlice(n), data.subarray(n * H * W, (n + 1) * H * W), `${n}`);
+      }
+    } finally {
+      f.close();
+    }
+    // per group: 1 MiB of raw slices, a 1 MiB chunk of rows, a slice and its transpose
+    // (256 KiB each); the file is 12 MiB
+    assert.ok(grew < 8 * 1024 * 1024, `external memory grew by ${grew} bytes`);
+  } finally {
+    await Deno.remove(path);
+  }
 });
