@@ -57,6 +57,12 @@ export interface WorkerPoolOptions {
   chunkPixels?: number;
   /** Ring slots per Worker for ordinary (unshared) arrays (default 4). */
   slotsPerWorker?: number;
+  /**
+   * The module each Worker runs (default: `workers_worker.ts` beside this file): for bundlers
+   * that move files, and for tests that make a Worker fail. It must answer jobs as that module
+   * does.
+   */
+  workerUrl?: string | URL;
 }
 
 /**
@@ -65,6 +71,10 @@ export interface WorkerPoolOptions {
  * Workers, uses every core) and the call blocks the calling thread while it counts its share.
  * Spawn it once and reuse it for many counts (spawning costs tens of milliseconds); `close()` it
  * when done, otherwise the Workers keep the process alive. Counts on one pool run one at a time.
+ *
+ * Every count settles: it rejects, with the cause, when the pool is closed before or during it,
+ * when a Worker throws an uncaught error or fails to load, or when a Worker exits
+ * (`Deno.exit`); after a Worker's death the pool refuses further counts (make a new one).
  *
  * @example
  * ```ts
@@ -125,10 +135,15 @@ export class WorkerPool {
     this.size = size;
     this.chunkPixels = chunk;
     this.slots = perWorker * size;
-    const url = new URL("./workers_worker.ts", import.meta.url).href;
+    const url = String(options.workerUrl ?? new URL("./workers_worker.ts", import.meta.url));
     for (let k = 0; k < size; k++) {
       const w = new Worker(url, { type: "module" });
       w.onmessage = (e: MessageEvent<WorkerReply>) => {
+        if (e.data.exited) {
+          // Deno.exit in the Worker: its job, if it had one, will never be answered
+          this.#die(`Worker ${k} exited: ${e.data.error}`);
+          return;
+        }
         const resolve = this.#pending.get(e.data.id);
         this.#pending.delete(e.data.id);
         resolve?.(e.data);
@@ -136,14 +151,23 @@ export class WorkerPool {
       // a Worker that dies (e.g. its module fails to load) fails every pending job, never hangs
       w.onerror = (e: ErrorEvent) => {
         e.preventDefault();
-        this.#dead ??= e.message;
-        for (const [id, resolve] of this.#pending) {
-          resolve({ id, table: null, error: e.message });
-        }
-        this.#pending.clear();
+        this.#die(`Worker ${k} threw: ${e.message}`);
       };
       this.#workers.push(w);
     }
+  }
+
+  /** Records why the pool can no longer count and answers every pending job with it. */
+  #die(cause: string): void {
+    this.#dead ??= cause;
+    this.#failPending(cause);
+  }
+
+  /** Answers every pending job with an error, so that the count waiting on them settles. */
+  #failPending(cause: string): void {
+    const pending = [...this.#pending];
+    this.#pending.clear();
+    for (const [id, resolve] of pending) resolve({ id, table: null, error: cause });
   }
 
   /**
@@ -213,6 +237,12 @@ export class WorkerPool {
       if (reply.table === null) failure ??= reply.error;
       else for (let i = 0; i < sum.length; i++) sum[i] += reply.table[i];
     }
+    if (this.#closed) {
+      throw new Error(
+        "Expected the WorkerPool to stay open until the count finished, but it was closed " +
+          "during the count",
+      );
+    }
     if (failure !== null) throw new Error(`A counting worker failed: ${failure}`);
     // A lost or doubly counted chunk would show here; never return such a table.
     const total = sum.reduce((a, b) => a + b, 0);
@@ -275,10 +305,14 @@ export class WorkerPool {
     }
   }
 
-  /** Terminates the Workers. */
+  /**
+   * Terminates the Workers. A count in progress rejects (its Workers' answers will never come),
+   * and so does every count started or queued after this.
+   */
   close(): void {
     this.#closed = true;
     for (const w of this.#workers) w.terminate();
     this.#workers = [];
+    this.#failPending("the WorkerPool was closed during the count");
   }
 }

@@ -78,6 +78,8 @@ export interface WorkerReply {
   table: Float64Array | null;
   /** Error text, or null. */
   error: string | null;
+  /** True on the notice a Worker posts as it exits (`Deno.exit`): no job will be answered. */
+  exited?: boolean;
 }
 
 /**
@@ -122,6 +124,7 @@ function countRingTickets(job: WorkerJob, counter: PairTableCounter): void {
 interface WorkerScope {
   onmessage: ((event: MessageEvent<WorkerJob>) => void) | null;
   postMessage(message: WorkerReply, transfer?: Transferable[]): void;
+  addEventListener(type: "unload", listener: () => void): void;
 }
 
 const scope = globalThis as unknown as WorkerScope;
@@ -129,6 +132,16 @@ const scope = globalThis as unknown as WorkerScope;
 let scratch: Uint32Array | undefined;
 // Only act as a Worker when loaded as one (importing this file elsewhere is harmless).
 if (typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined") {
+  // Deno.exit in a Worker raises no event in the host; this notice is how the host learns that
+  // a job it handed out will never be answered.
+  scope.addEventListener("unload", () => {
+    scope.postMessage({
+      id: -1,
+      table: null,
+      error: "the Worker's event loop ended",
+      exited: true,
+    });
+  });
   scope.onmessage = (event: MessageEvent<WorkerJob>) => {
     const job = event.data;
     try {

@@ -154,3 +154,90 @@ Deno.test("workers count a cell of 2^31 + 5 exactly, and so does one PairTableCo
   assert.equal(table[1 * coding.width + 1], 2);
   assert.equal(table.reduce((a, b) => a + b), n);
 });
+
+/** A Worker module in a temporary file (removed by the caller), for faults the real one never has. */
+async function faultyWorker(source: string): Promise<string> {
+  const path = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(path, source);
+  return path;
+}
+
+const realWorker = new URL("../../lib/accel/workers_worker.ts", import.meta.url).href;
+const shared = (n: number) => toShared(new Uint8Array(n).fill(1));
+
+Deno.test("WorkerPool: closing the pool during a count rejects that count with the cause", async () => {
+  // a Worker that takes the job and never answers: the count waits on it until the pool closes
+  const path = await faultyWorker(`self.onmessage = () => {};`);
+  const pool = new WorkerPool(1, { chunkPixels: 64, workerUrl: `file://${path}` });
+  try {
+    const coding = pairCoding(2, [])!;
+    const counting = pool.countPairs(shared(1000), shared(1000), coding);
+    const queued = pool.countPairs(shared(1000), shared(1000), coding);
+    setTimeout(() => pool.close(), 50);
+    await assert.rejects(
+      counting,
+      /Expected the WorkerPool to stay open until the count finished, but it was closed during the count/,
+    );
+    await assert.rejects(queued, /Expected an open WorkerPool, but found a closed one/);
+  } finally {
+    pool.close();
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("WorkerPool: a Worker that exits or throws during a count fails it, and the pool", async () => {
+  const exits = await faultyWorker(
+    `import ${JSON.stringify(realWorker)};\nself.onmessage = () => Deno.exit(3);\n`,
+  );
+  const throws = await faultyWorker(
+    `self.onmessage = () => setTimeout(() => { throw new Error("boom"); });\n`,
+  );
+  const coding = pairCoding(2, [])!;
+  try {
+    for (
+      const [path, cause] of [
+        [exits, /A counting worker failed: Worker 0 exited: the Worker's event loop ended/],
+        [throws, /A counting worker failed: Worker 0 threw: Uncaught Error: boom/],
+      ] as const
+    ) {
+      const pool = new WorkerPool(1, { chunkPixels: 64, workerUrl: `file://${path}` });
+      try {
+        // ring mode (ordinary arrays) and then shared mode
+        await assert.rejects(
+          pool.countPairs(new Uint8Array(1000), new Uint8Array(1000), coding),
+          cause,
+        );
+        await assert.rejects(
+          pool.countPairs(shared(1000), shared(1000), coding),
+          /Expected a WorkerPool whose Workers are alive, but one died/,
+        );
+        // counts small enough for the calling thread alone still need a live pool
+        await assert.rejects(
+          pool.countPairs(new Uint8Array(10), new Uint8Array(10), coding),
+          /one died/,
+        );
+      } finally {
+        pool.close();
+      }
+    }
+  } finally {
+    await Deno.remove(exits);
+    await Deno.remove(throws);
+  }
+});
+
+Deno.test("WorkerPool: closing during a real count settles it: exact table or the cause", async () => {
+  const pool = new WorkerPool(2, { chunkPixels: 4096 });
+  const coding = pairCoding(2, [])!;
+  const n = 1 << 22;
+  const counting = pool.countPairs(new Uint8Array(n), new Uint8Array(n).fill(1), coding);
+  setTimeout(() => pool.close(), 0);
+  try {
+    const table = await counting;
+    assert.equal(table[0 * coding.width + 1], n); // finished before the close: exact
+  } catch (e) {
+    assert.match(String(e), /closed during the count/);
+  } finally {
+    pool.close();
+  }
+});
