@@ -1,8 +1,9 @@
 /**
  * Lists every exported symbol of the package that lacks its documentation, with file and line:
- * functions, classes, constants and namespaces without an `@example` (or whose examples assert
- * nothing), interfaces and type aliases without JSDoc, and class members, interface fields and
- * enum members without JSDoc. Exits 1 when anything is listed.
+ * functions, classes, constants and namespaces without an `@example` (or whose examples do not
+ * assert with `node:assert/strict`, or do not import their module by relative path, as
+ * `deno test --doc` runs them), interfaces and type aliases without JSDoc, and class members,
+ * interface fields and enum members without JSDoc. Exits 1 when anything is listed.
  *
  * Usage: deno run --allow-run --allow-read tools/doc_coverage.ts [--only PATH]... [ENTRY]...
  *
@@ -74,6 +75,11 @@ function hasDoc(jsDoc: JsDoc | undefined): boolean {
   return (jsDoc?.doc ?? "").trim().length > 0;
 }
 
+/** An example that imports `node:assert/strict` and calls it. */
+function asserts(example: string): boolean {
+  return example.includes('"node:assert/strict"') && /\bassert(\.\w+)?\(/.test(example);
+}
+
 function examples(jsDoc: JsDoc | undefined): string[] {
   return (jsDoc?.tags ?? []).filter((tag) => tag.kind === "example").map((tag) => tag.doc ?? "");
 }
@@ -117,8 +123,10 @@ export function collectFindings(
     } else if (NEEDS_EXAMPLE.has(first.kind)) {
       const found = decls.flatMap((d) => examples(d.jsDoc));
       if (found.length === 0) add(first.location, name, "no @example");
-      else if (!found.some((ex) => /\bassert\b/.test(ex))) {
-        add(first.location, name, "@example asserts nothing");
+      else if (!found.some(asserts)) {
+        add(first.location, name, "@example asserts nothing (with node:assert/strict)");
+      } else if (!found.some((ex) => /from "\.\.?\//.test(ex))) {
+        add(first.location, name, "@example does not import its module by relative path");
       }
     }
     for (const decl of decls) {
