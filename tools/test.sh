@@ -138,7 +138,7 @@ fi
 # failure, or a second crash, fails the step.
 # The GPU run also takes the doc examples of the files whose examples open tfjs or WebGPU.
 GPU_TESTS="tests/accel/webgpu_test.ts,tests/accel/compute_confusion_matrix_test.ts,tests/accel/tfjs_test.ts,tests/accel/keras_tfjs_test.ts"
-GPU_DOCS="lib/accel/webgpu.ts,lib/accel/tfjs.ts,lib/accel/compute_confusion_matrix.ts,lib/accel/keras_tfjs.ts,README.md"
+GPU_DOCS="lib/accel/webgpu.ts,lib/accel/tfjs.ts,lib/accel/compute_confusion_matrix.ts,lib/accel/keras_tfjs.ts,lib/accel/tfjs_callback.ts,README.md"
 tests "deno test (unit, property, doc examples)" "$DENO" test -A --doc --ignore="$GPU_TESTS,$GPU_DOCS"
 tests_gpu "deno test (WebGPU and tfjs backends)" "$DENO" test -A --doc ${GPU_TESTS//,/ } ${GPU_DOCS//,/ }
 # The replay prints a line per record of the peer libraries ("<file>: ok  ..."); keep the rest.
