@@ -15,7 +15,12 @@ import { toLabelArray } from "./dataset.ts";
 import type { MaskPair } from "./dataset.ts";
 import { FileReads } from "./_files.ts";
 import { InputError } from "./input_error.ts";
-import { DEFAULT_WHOLE_FILE_LIMIT, type MaskFile, openMaskFileWith } from "./mask_source.ts";
+import {
+  type MaskFile,
+  openMaskFileWith,
+  type OpenMaskOptions,
+  wholeFileLimitOf,
+} from "./mask_source.ts";
 import type { NpyData } from "./npy.ts";
 
 /** One image of a pair: the labels to count, and where they came from. */
@@ -44,6 +49,8 @@ export interface ReadMaskOptions {
   axis?: number;
   /** Files bigger than this many bytes are streamed (default 64 MiB). */
   wholeFileLimit?: number;
+  /** The most elements one read decodes (default: the decoders' limits, 2^28). */
+  maxPixels?: number;
   /**
    * Called as reading advances: after each pair of files (`unit` "files") when there are
    * several, after each image (`unit` "images") when there is one pair.
@@ -89,16 +96,16 @@ export async function* readMaskPairs(
   options: ReadMaskOptions = {},
 ): AsyncGenerator<MaskImage> {
   const axis = options.axis;
-  const limit = options.wholeFileLimit ?? DEFAULT_WHOLE_FILE_LIMIT;
+  const labels: OpenMaskOptions = { ...options, axis: undefined };
   const progress = options.onProgress ?? (() => {});
-  const reads = new FileReads(limit);
+  const reads = new FileReads(wholeFileLimitOf(options));
   try {
     for (let k = 0; k < pairs.length; k++) {
       const pair = pairs[k];
-      const t = await openMaskFileWith(pair.truePath, undefined, limit, reads);
+      const t = await openMaskFileWith(pair.truePath, labels, reads);
       let p: MaskFile;
       try {
-        p = await openMaskFileWith(pair.predPath, axis, limit, reads);
+        p = await openMaskFileWith(pair.predPath, options, reads);
       } catch (e) {
         t.close();
         throw e;
@@ -164,6 +171,8 @@ export interface InferClassesOptions {
   ignore?: readonly number[];
   /** Files bigger than this many bytes are streamed (default 64 MiB). */
   wholeFileLimit?: number;
+  /** The most elements one read decodes (default: the decoders' limits, 2^28). */
+  maxPixels?: number;
 }
 
 /**
@@ -196,15 +205,13 @@ export async function inferNumClasses(
   pairs: readonly MaskPair[],
   options: InferClassesOptions = {},
 ): Promise<number> {
-  const limit = options.wholeFileLimit ?? DEFAULT_WHOLE_FILE_LIMIT;
   if (options.axis !== undefined) {
     if (pairs.length === 0) throw new InputError("Expected at least one image, but found none");
     // scores: the class axis gives the number of classes
     const first = await openMaskFileWith(
       pairs[0].predPath,
-      options.axis,
-      limit,
-      new FileReads(limit),
+      options,
+      new FileReads(wholeFileLimitOf(options)),
     );
     first.close();
     const a = first.axis!;
@@ -212,7 +219,7 @@ export async function inferNumClasses(
   }
   let max = 1;
   const ignored = new Set(options.ignore ?? []);
-  for await (const { yTrue, yPred } of readMaskPairs(pairs, { wholeFileLimit: limit })) {
+  for await (const { yTrue, yPred } of readMaskPairs(pairs, { ...options, axis: undefined })) {
     for (let k = 0; k < yTrue.length; k++) {
       const v = yTrue[k];
       if (v > max && !ignored.has(v)) max = v;

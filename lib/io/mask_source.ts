@@ -41,6 +41,11 @@ export interface OpenMaskOptions {
   axis?: number;
   /** Files bigger than this many bytes are streamed (default {@linkcode DEFAULT_WHOLE_FILE_LIMIT}). */
   wholeFileLimit?: number;
+  /**
+   * The most elements one read decodes: a whole file, or one image of a streamed stack
+   * (default: the decoders' own limits, 2^28). Larger reads are refused before allocating.
+   */
+  maxPixels?: number;
 }
 
 /**
@@ -72,8 +77,12 @@ export interface OpenMaskOptions {
  * ```
  */
 export function openMaskFile(path: string, options: OpenMaskOptions = {}): Promise<MaskFile> {
-  const limit = options.wholeFileLimit ?? DEFAULT_WHOLE_FILE_LIMIT;
-  return openMaskFileWith(path, options.axis, limit, new FileReads(limit));
+  return openMaskFileWith(path, options, new FileReads(wholeFileLimitOf(options)));
+}
+
+/** The streaming threshold of `options`. */
+export function wholeFileLimitOf(options: { wholeFileLimit?: number }): number {
+  return options.wholeFileLimit ?? DEFAULT_WHOLE_FILE_LIMIT;
 }
 
 /**
@@ -82,12 +91,11 @@ export function openMaskFile(path: string, options: OpenMaskOptions = {}): Promi
  */
 export async function openMaskFileWith(
   path: string,
-  axis: number | undefined,
-  limit: number,
+  options: OpenMaskOptions,
   reads: FileReads,
 ): Promise<MaskFile> {
   try {
-    return await openSource(path, axis, limit, reads);
+    return await openSource(path, options, reads);
   } catch (e) {
     if (e instanceof NpyFormatError || (e as Error)?.name === "PngMaskError") {
       throw new InputError((e as Error).message);
@@ -98,16 +106,21 @@ export async function openMaskFileWith(
 
 async function openSource(
   path: string,
-  scoresAxis: number | undefined,
-  limit: number,
+  options: OpenMaskOptions,
   reads: FileReads,
 ): Promise<MaskFile> {
+  const scoresAxis = options.axis;
+  const limit = wholeFileLimitOf(options);
+  const maxPixels = options.maxPixels;
   const lower = path.toLowerCase();
   if (lower.endsWith(".png")) {
     // a PNG always holds labels: the axis applies to .npy scores only; the decoder (fast-png)
     // is loaded only when a PNG is read (start-up time of runs on .npy files)
     const { decodePngMask } = await import("./png.ts");
-    const mask = decodePngMask(await reads.read(path), path);
+    const mask = decodePngMask(await reads.read(path), path, {
+      // the PNG decoder takes at most 2^31
+      maxPixels: maxPixels === undefined ? undefined : Math.min(maxPixels, 2 ** 31),
+    });
     return {
       path,
       count: 1,
@@ -124,7 +137,7 @@ async function openSource(
   let read: (i: number, count: number) => Promise<NpyData> = () => Promise.reject();
   let close = () => {};
   const whole = async () => {
-    const array = decodeNpy(await reads.read(path), path, { share: true }); // bytes are ours
+    const array = decodeNpy(await reads.read(path), path, { share: true, maxPixels }); // bytes are ours
     header = array;
     read = (i, count) => {
       const per = array.data.length / count;
@@ -135,7 +148,7 @@ async function openSource(
     await whole();
   } else {
     // a big file: stream a stack image by image; a single big image is read whole
-    const file = await NpyFile.open(path);
+    const file = await NpyFile.open(path, { maxPixels });
     const fs = file.header.shape;
     const stack = scoresAxis === undefined
       ? fs.length === 4 || (fs.length === 3 && fs[2] !== 1)

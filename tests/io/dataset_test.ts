@@ -280,3 +280,25 @@ Deno.test("inferNumClasses: the largest label of truth (ignored left out) and pr
     );
   });
 });
+
+Deno.test("readMaskPairs: maxPixels refuses a bigger read of either format, naming the file", async () => {
+  await withDir(async (dir) => {
+    // 3 images of 2x3 = 6 pixels: a limit of 6 reads the stack streamed, not whole (18)
+    const labels = Uint8Array.from({ length: 18 }, (_, k) => k % 3);
+    await Deno.writeFile(`${dir}/t.npy`, encodeNpy({ shape: [3, 2, 3], data: labels }));
+    await Deno.writeFile(`${dir}/p.png`, png(3, 2, labels.subarray(0, 6)));
+    const stack = [{ truePath: `${dir}/t.npy`, predPath: `${dir}/t.npy` }];
+    await assert.rejects(
+      () => collect(stack, { maxPixels: 6 }),
+      (e) => e instanceof InputError && e.message.startsWith(`${dir}/t.npy: `),
+    );
+    const streamed = await collect(stack, { maxPixels: 6, wholeFileLimit: 0 });
+    assert.deepEqual(streamed.flatMap((x) => x.yTrue), [...labels]);
+    const one = [{ truePath: `${dir}/p.png`, predPath: `${dir}/p.png` }];
+    assert.deepEqual((await collect(one, { maxPixels: 6 }))[0].yTrue, [0, 1, 2, 0, 1, 2]);
+    await assert.rejects(
+      () => collect(one, { maxPixels: 5 }),
+      (e) => e instanceof InputError && e.message.startsWith(`${dir}/p.png: `),
+    );
+  });
+});
