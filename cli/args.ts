@@ -35,6 +35,8 @@ export type Flags = {
   pixels?: string;
   frequencies?: string;
   accuracy?: string;
+  shard?: string;
+  "save-state"?: string;
 };
 
 const OPTIONS = {
@@ -59,6 +61,8 @@ const OPTIONS = {
   pixels: { type: "string" },
   frequencies: { type: "string" },
   accuracy: { type: "string" },
+  shard: { type: "string" },
+  "save-state": { type: "string" },
 } as const;
 
 /**

@@ -16,6 +16,7 @@ import { type Flags, InputError, intList, requireMasks } from "./args.ts";
 import { countMasks, countOptions, loadSavedMatrix } from "./count.ts";
 import { kerasFactory, kerasName, kerasSpecs, kerasWhy } from "./keras_runs.ts";
 import { type CommandResult, num, type Rendered } from "./output.ts";
+import { sharding } from "./merge.ts";
 
 /**
  * Runs `compare` with the parsed flags.
@@ -82,7 +83,11 @@ export async function runCompare(v: Flags): Promise<CommandResult> {
   // Keras 3.7 and 3.15 by default (free: Keras gets each batch's counts); several ignore labels
   // have no Keras equivalent, so the default is dropped then (an explicit --keras is an error)
   const defaultKeras = v.keras === undefined && o.ignore.length > 1 ? "none" : "3.7,3.15";
-  o.keras = await kerasFactory(await kerasSpecs(v, defaultKeras), o.ignore, batchSizes[0]);
+  const specs = await kerasSpecs(v, defaultKeras);
+  o.keras = await kerasFactory(specs, o.ignore, batchSizes[0]);
+  const shards = sharding(v, o, specs, batchSizes); // --shard, --save-state (cli/merge.ts)
+  o.selectPairs = shards?.selectPairs;
+  o.onImage = shards?.onImage;
   const counted = await countMasks(t, p, o);
   const c = compare(counted.stats, { batchSizes });
   const keras = counted.keras?.finish(counted.stats.confusionMatrix) ?? [];
@@ -104,6 +109,7 @@ export async function runCompare(v: Flags): Promise<CommandResult> {
       keras,
     ),
     cm: counted.stats.confusionMatrix,
+    state: shards?.state(counted.classesInferred),
   };
 }
 

@@ -31,6 +31,10 @@ export interface CountOptions {
   quiet: boolean;
   /** Keras emulations fed image by image, made once the number of classes is known. */
   keras?: (numClasses: number) => KerasAudit;
+  /** `--shard`: keeps a subset of the sorted pairs (see cli/merge.ts). */
+  selectPairs?: (pairs: MaskPair[]) => MaskPair[];
+  /** `--save-state`: called with every image once it is counted (see cli/merge.ts). */
+  onImage?: (image: MaskImage, numClasses: number) => void;
 }
 
 /** The counted masks. */
@@ -153,7 +157,8 @@ export async function countMasks(
   predPath: string,
   o: CountOptions,
 ): Promise<Counted> {
-  const pairs = await pairMasks(truePath, predPath);
+  const all = await pairMasks(truePath, predPath);
+  const pairs = o.selectPairs?.(all) ?? all;
   let numClasses = o.numClasses;
   const inferred = numClasses === undefined;
   if (numClasses === undefined) {
@@ -192,6 +197,7 @@ export async function countMasks(
       } catch (e) {
         throw labelError(e, img.pair, img.index, img.count, img.shape);
       }
+      o.onImage?.(img, numClasses);
       if (byCounts) {
         if (++inBatch === keras.batchSize) flushCounts();
       } else keras?.addImage(img.yTrue, img.yPred);

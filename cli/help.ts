@@ -58,6 +58,7 @@ Commands:
   keras       what Keras MeanIoU (by version, backend, eager or compiled) reports for these masks
   explain A B the path from definition A to definition B, one option at a time
   risk        predict float32 count loss of Keras MeanIoU from dataset sizes alone
+  merge S...  combine the exact states of sharded 'compare' runs into the output of one run
 
 With no arguments: the built-in synthetic dataset (300 images of 64x64, imbalanced classes, an
 absent class, an ignored border), every definition side by side, and what Keras 3.7 and 3.15
@@ -85,6 +86,11 @@ ${COMMON}
 Keras flags: --keras V[,V...] (default 3.7,3.15; none to skip; left out by default when
 --ignore has several labels, which Keras cannot express), --backend B, --compiled (also the
 XLA-compiled update); see 'keras --help'.
+
+Sharding flags (see 'merge --help'):
+  --shard I/N          count only the pairs whose index in the sorted list is I modulo N
+                       (0 <= I < N); needs --classes
+  --save-state FILE    also write the run's exact state as JSON, for 'merge'
 
 Example:
   ${p} compare --true val/gt --pred val/pred --classes 21 --ignore 255 --keras 3.7,3.15

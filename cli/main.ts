@@ -42,9 +42,10 @@ import { runDemo } from "./demo.ts";
 import { runExplain } from "./explain.ts";
 import { runKeras } from "./keras.ts";
 import { runRisk } from "./risk.ts";
+import { mergeHelp, runMerge } from "./merge.ts";
 import { NpyFormatError } from "../lib/io/npy.ts";
 
-const COMMANDS = ["compare", "keras", "explain", "risk"];
+const COMMANDS = ["compare", "keras", "explain", "risk", "merge"];
 
 /**
  * Runs the CLI on `args` and returns the exit code: 0 success, 2 bad usage or input, 1 internal
@@ -83,12 +84,16 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   const { values, positionals } = parsed;
+  if (values.help && command === "merge") {
+    console.log(mergeHelp(programName()));
+    return 0;
+  }
   if (values.help) {
     console.log(helpText((command === "demo" ? "main" : command) as HelpTopic, programName()));
     return 0;
   }
   try {
-    if (command !== "explain" && positionals.length > 0) {
+    if (command !== "explain" && command !== "merge" && positionals.length > 0) {
       throw new InputError(`Expected flags only, but found '${positionals[0]}'`);
     }
     const format = formatFlag(values.format);
@@ -100,8 +105,14 @@ export async function main(args: string[]): Promise<number> {
     } else if (command === "compare") result = await runCompare(values);
     else if (command === "explain") result = await runExplain(values, positionals);
     else if (command === "risk") result = await runRisk(values);
+    else if (command === "merge") result = await runMerge(values, positionals);
     else result = await runKeras(values);
-    await emit(result, { out: values.out, saveCm: values["save-cm"], format });
+    await emit(result, {
+      out: values.out,
+      saveCm: values["save-cm"],
+      saveState: values["save-state"],
+      format,
+    });
     return 0;
   } catch (error) {
     if (error instanceof InputError) {

@@ -7,6 +7,7 @@
  */
 
 import type { ConfusionMatrix } from "../lib/core/confusion_matrix.ts";
+import type { RunState } from "../lib/core/run_state.ts";
 import { encodeNpy } from "../lib/io/npy.ts";
 import { type Format, InputError } from "./args.ts";
 
@@ -36,6 +37,8 @@ export interface CommandResult {
   rendered: Rendered;
   /** The exact matrix (absent for commands without data, e.g. `risk`). */
   cm?: ConfusionMatrix;
+  /** The run's exact state for `--save-state` (`compare` on masks, `merge`). */
+  state?: RunState;
 }
 
 /**
@@ -193,6 +196,8 @@ export interface OutputTargets {
   out?: string;
   /** `--save-cm FILE.npy`: the exact confusion matrix as int64 (float64 when weighted). */
   saveCm?: string;
+  /** `--save-state FILE.json`: the run's exact state (see cli/merge.ts). */
+  saveState?: string;
   /** The output format. */
   format: Format;
 }
@@ -231,6 +236,15 @@ export async function emit(result: CommandResult, targets: OutputTargets): Promi
         data: cm.counts(),
         dtype: cm.weighted ? "float64" : "int64",
       }),
+    });
+  }
+  if (targets.saveState !== undefined) {
+    if (!result.state) {
+      throw new InputError("Expected --save-state with 'compare' on masks or with 'merge'");
+    }
+    files.push({
+      path: targets.saveState,
+      data: new TextEncoder().encode(JSON.stringify(result.state) + "\n"),
     });
   }
   if (targets.out !== undefined) {
