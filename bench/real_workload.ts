@@ -7,7 +7,8 @@
  * Rounds alternate between the two programs so that load on a shared machine hits both alike;
  * each figure is the median over rounds of the wall time of one process, start-up included.
  * Prints, per folder kind: seconds, image pairs/s, Mpx/s (ground-truth pixels), the peak
- * resident memory of each process (`/usr/bin/time`, else not shown), and the ratio
+ * CPU seconds (user + system) and peak resident memory of each process (`/usr/bin/time`, else
+ * not shown), and the ratio
  * (Python time / CLI time: above 1, the CLI is faster). Both confusion matrices must agree
  * cell for cell.
  *
@@ -158,6 +159,8 @@ print(json.dumps(cm.tolist()))
 
 interface Run {
   seconds: number;
+  /** User + system CPU seconds (from /usr/bin/time), null without it. */
+  cpuSeconds: number | null;
   peakMiB: number | null;
   counts: number[];
 }
@@ -166,7 +169,7 @@ interface Run {
 async function timed(cmd: string, args: string[], counts: (stdout: string) => number[]) {
   const rssFile = await Deno.makeTempFile();
   const [program, programArgs] = gnuTime
-    ? [gnuTime, ["-f", "%M", "-o", rssFile, cmd, ...args]]
+    ? [gnuTime, ["-f", "%M %U %S", "-o", rssFile, cmd, ...args]]
     : [cmd, args];
   const t0 = performance.now();
   const out = await new Deno.Command(program, { args: programArgs, stderr: "piped" }).output();
@@ -175,9 +178,16 @@ async function timed(cmd: string, args: string[], counts: (stdout: string) => nu
   if (!out.success) {
     throw new Error(`${cmd} ${args.join(" ")} failed:\n${new TextDecoder().decode(out.stderr)}`);
   }
-  const kib = gnuTime ? Number((await Deno.readTextFile(rssFile)).trim().split("\n").at(-1)) : NaN;
+  const [kib, user, system] = gnuTime
+    ? (await Deno.readTextFile(rssFile)).trim().split("\n").at(-1)!.split(" ").map(Number)
+    : [NaN, NaN, NaN];
   await Deno.remove(rssFile);
-  return { seconds, peakMiB: Number.isFinite(kib) ? kib / 1024 : null, counts: counts(text) };
+  return {
+    seconds,
+    cpuSeconds: Number.isFinite(user + system) ? user + system : null,
+    peakMiB: Number.isFinite(kib) ? kib / 1024 : null,
+    counts: counts(text),
+  };
 }
 
 function cliRun(dir: string, kind: string, jobs: string | undefined): Promise<Run> {
@@ -243,15 +253,16 @@ try {
   }
   console.log(`load average after: ${load()}\n`);
   const mpx = PAIRS * W * H / 1e6;
-  console.log("program                  seconds   pairs/s    Mpx/s   peak RSS");
+  console.log("program                  seconds   pairs/s    Mpx/s   CPU s   peak RSS");
   for (const [key, runs] of results) {
     const s = median(runs.map((r) => r.seconds));
     const rss = runs.map((r) => r.peakMiB).filter((m) => m !== null) as number[];
+    const cpu = runs.map((r) => r.cpuSeconds).filter((c) => c !== null) as number[];
     console.log(
       `${key.padEnd(24)} ${s.toFixed(2).padStart(7)} ${(PAIRS / s).toFixed(1).padStart(9)} ` +
-        `${(mpx / s).toFixed(0).padStart(8)} ${
-          rss.length ? `${Math.max(...rss).toFixed(0)} MiB` : "n/a"
-        }`,
+        `${(mpx / s).toFixed(0).padStart(8)} ` +
+        `${(cpu.length ? median(cpu).toFixed(2) : "n/a").padStart(7)} ` +
+        `${rss.length ? `${Math.max(...rss).toFixed(0)} MiB` : "n/a"}`,
     );
   }
   console.log("");

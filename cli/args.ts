@@ -21,6 +21,7 @@ export type Flags = {
   ignore?: string;
   "out-of-range"?: string;
   axis?: string;
+  "max-pixels"?: string;
   "batch-size"?: string;
   format?: string;
   out?: string;
@@ -47,6 +48,7 @@ const OPTIONS = {
   ignore: { type: "string" },
   "out-of-range": { type: "string" },
   axis: { type: "string" },
+  "max-pixels": { type: "string" },
   "batch-size": { type: "string" },
   format: { type: "string" },
   out: { type: "string" },

@@ -27,6 +27,8 @@ export interface CountOptions {
   outOfRange: "error" | "drop" | "miss";
   /** `--axis`: predictions are class scores along this axis. */
   axis?: number;
+  /** `--max-pixels`: the most values one read decodes (default: the decoders' 2^28). */
+  maxPixels?: number;
   /** `--quiet`: no progress bar. */
   quiet: boolean;
   /** Keras emulations fed image by image, made once the number of classes is known. */
@@ -89,6 +91,7 @@ export function countOptions(v: Flags): CountOptions {
     }),
     outOfRange,
     axis,
+    maxPixels: intFlag("max-pixels", v["max-pixels"], 1),
     quiet: v.quiet ?? false,
   };
 }
@@ -113,13 +116,13 @@ const WHOLE_FILE_LIMIT = (() => {
  */
 function readImages(
   pairs: MaskPair[],
-  axis: number | undefined,
-  quiet: boolean,
+  o: CountOptions,
 ): { images: AsyncGenerator<MaskImage>; end(): void } {
-  const bar = progressBar(quiet);
+  const bar = progressBar(o.quiet);
   return {
     images: readMaskPairs(pairs, {
-      axis,
+      axis: o.axis,
+      maxPixels: o.maxPixels,
       wholeFileLimit: WHOLE_FILE_LIMIT,
       onProgress: bar.tick,
     }),
@@ -166,6 +169,7 @@ export async function countMasks(
     numClasses = await inferNumClasses(pairs, {
       axis: o.axis,
       ignore: o.ignore,
+      maxPixels: o.maxPixels,
       wholeFileLimit: WHOLE_FILE_LIMIT,
     });
   }
@@ -189,7 +193,7 @@ export async function countMasks(
     before = now;
     inBatch = 0;
   };
-  const reading = readImages(pairs, o.axis, o.quiet);
+  const reading = readImages(pairs, o);
   try {
     for await (const img of reading.images) {
       try {

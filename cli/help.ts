@@ -20,6 +20,8 @@ const COMMON = `Input flags:
   --axis K             predictions are scores: argmax over axis K of each .npy prediction
                        (axis of the whole file, e.g. -1 for (N, H, W, C), 1 for (N, C, H, W));
                        ties go to the first maximum, as in Keras; PNG files stay labels
+  --max-pixels P       refuse to read more than P values at once: a whole file, or one image
+                       of a stack of more than 64 MiB (default 268435456 = 2^28)
   --batch-size B[,B]   batch size(s) for per-batch definitions and Keras (default 8)
 Output flags:
   --format F           table (default) | json | csv | markdown
