@@ -24,6 +24,14 @@ import { foldByteHistogram, type IntegerLabels, type PairCoding } from "./pair_t
 /** The `@tensorflow/tfjs` namespace, as {@link loadTfjs} returns it. */
 export type Tf = typeof import("@tensorflow/tfjs");
 type Tensor1D = import("@tensorflow/tfjs").Tensor1D;
+// The tfjs classes that public signatures name, under names this package exports (JSR documents
+// a signature only through exported types; tfjs's own would be private to it).
+/** A tfjs tensor: `tf.Tensor`. */
+export type TfTensor = InstanceType<Tf["Tensor"]>;
+/** A tfjs layers model: `tf.LayersModel` (what `tf.sequential` and `tf.model` return). */
+export type TfLayersModel = InstanceType<Tf["LayersModel"]>;
+/** A tfjs training callback: `tf.Callback`, for `model.fit`'s `callbacks` list. */
+export type TfCallback = InstanceType<Tf["Callback"]>;
 
 /** A tfjs backend name. */
 export type TfjsBackendName = "cpu" | "wasm" | "webgpu";

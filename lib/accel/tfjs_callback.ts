@@ -28,21 +28,80 @@
  *
  * @module
  */
-import type { Callback, LayersModel, Logs, Tensor } from "@tensorflow/tfjs";
+import type { Logs } from "@tensorflow/tfjs";
 import { type ClassCounts, ConfusionMatrix } from "../core/confusion_matrix.ts";
 import { type CountingOptions, countingPolicy, type LabelArray } from "../core/labels.ts";
 import { SegmentationStats } from "../core/segmentation_stats.ts";
 import { meanIoU, perClassIoU } from "../metrics/mean_iou.ts";
-import { checkTfjsOp } from "./tfjs.ts";
+import { checkTfjsOp, type TfCallback, type TfLayersModel, type TfTensor } from "./tfjs.ts";
 
-/** Log key (after the prefix, `"val_"` by default) of the exact dataset mean IoU. */
+/**
+ * Log key (after the prefix, `"val_"` by default) of the exact dataset mean IoU.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { EXACT_MIOU_KEY, exactIoUCallback } from "./tfjs_callback.ts";
+ * await tf.setBackend("cpu");
+ * // a 1x1 convolution that copies its 2 input channels: the argmax is the larger channel
+ * const model = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [1, 2, 2], filters: 2,
+ *   kernelSize: 1, useBias: false, weights: [tf.tensor4d([1, 0, 0, 1], [1, 1, 2, 2])] })] });
+ * const x = tf.tensor4d([[[[1, 0], [0, 1]]], [[[1, 0], [1, 0]]]]); // predicted: [0, 1], [0, 0]
+ * const exact = await exactIoUCallback({ numClasses: 2, validationData: [x, [0, 1, 0, 1]] });
+ * exact.setModel(model);
+ * const logs: Record<string, number> = {};
+ * await exact.onEpochEnd(0, logs); // as model.fit does at the end of an epoch
+ * // class 0: TP 2, FP 1 (2/3); class 1: TP 1, FN 1 (1/2)
+ * assert.equal(logs[`val_${EXACT_MIOU_KEY}`], (2 / 3 + 1 / 2) / 2);
+ * ```
+ */
 export const EXACT_MIOU_KEY = "exact_miou";
 /**
  * Log key (after the prefix) of what tfjs would report for a per-batch mIoU metric: each
  * batch's mIoU, averaged over batches weighted by batch size, as `fit` and `evaluate` do.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { BATCH_MEAN_MIOU_KEY, exactIoUCallback } from "./tfjs_callback.ts";
+ * await tf.setBackend("cpu");
+ * // a 1x1 convolution that copies its 2 input channels: the argmax is the larger channel
+ * const model = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [1, 2, 2], filters: 2,
+ *   kernelSize: 1, useBias: false, weights: [tf.tensor4d([1, 0, 0, 1], [1, 1, 2, 2])] })] });
+ * const x = tf.tensor4d([[[[1, 0], [0, 1]]], [[[1, 0], [1, 0]]]]); // predicted: [0, 1], [0, 0]
+ * const exact = await exactIoUCallback({ numClasses: 2, validationData: [x, [0, 1, 0, 1]], batchSize: 1 });
+ * exact.setModel(model);
+ * const logs: Record<string, number> = {};
+ * await exact.onEpochEnd(0, logs); // as model.fit does at the end of an epoch
+ * // image 1 is right (1); image 2 scores (1/2 + 0) / 2: not the dataset's (2/3 + 1/2) / 2
+ * assert.equal(logs[`val_${BATCH_MEAN_MIOU_KEY}`], (1 + 1 / 4) / 2);
+ * ```
  */
 export const BATCH_MEAN_MIOU_KEY = "batch_mean_miou";
-/** Log key stem (after the prefix) of the exact per-class IoU: `exact_iou_0`, `exact_iou_1`... */
+/**
+ * Log key stem (after the prefix) of the exact per-class IoU: `exact_iou_0`, `exact_iou_1`...,
+ * written with the option `perClass`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { EXACT_IOU_CLASS_KEY, exactIoUCallback } from "./tfjs_callback.ts";
+ * await tf.setBackend("cpu");
+ * // a 1x1 convolution that copies its 2 input channels: the argmax is the larger channel
+ * const model = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [1, 2, 2], filters: 2,
+ *   kernelSize: 1, useBias: false, weights: [tf.tensor4d([1, 0, 0, 1], [1, 1, 2, 2])] })] });
+ * const x = tf.tensor4d([[[[1, 0], [0, 1]]], [[[1, 0], [1, 0]]]]); // predicted: [0, 1], [0, 0]
+ * const exact = await exactIoUCallback({ numClasses: 2, validationData: [x, [0, 1, 0, 1]], perClass: true });
+ * exact.setModel(model);
+ * const logs: Record<string, number> = {};
+ * await exact.onEpochEnd(0, logs); // as model.fit does at the end of an epoch
+ * assert.equal(logs[`val_${EXACT_IOU_CLASS_KEY}0`], 2 / 3);
+ * assert.equal(logs[`val_${EXACT_IOU_CLASS_KEY}1`], 1 / 2);
+ * ```
+ */
 export const EXACT_IOU_CLASS_KEY = "exact_iou_";
 
 /** Where the confusion matrices are counted; see the module documentation. */
@@ -112,9 +171,9 @@ type Tf = typeof import("@tensorflow/tfjs");
  * @returns The exact dataset mIoU, per-class IoU, the per-batch average, and the exact state.
  */
 export async function evaluateExactIoU(
-  model: LayersModel,
-  x: Tensor,
-  y: Tensor | LabelArray,
+  model: TfLayersModel,
+  x: TfTensor,
+  y: TfTensor | LabelArray,
   options: ExactIoUOptions,
 ): Promise<ExactIoUResult> {
   const tf = await import("@tensorflow/tfjs");
@@ -155,8 +214,8 @@ const MAX_DEVICE_BINS = 2 ** 24;
 
 async function evaluateLabels(
   tf: Tf,
-  model: LayersModel,
-  x: Tensor,
+  model: TfLayersModel,
+  x: TfTensor,
   labels: LabelArray,
   o: Checked,
 ): Promise<ExactIoUResult> {
@@ -182,7 +241,7 @@ async function evaluateLabels(
   for (let start = 0; start < N; start += o.batchSize) {
     const b = Math.min(o.batchSize, N - start);
     const { argmax, nan } = tf.tidy(() => {
-      const scores = model.predict(x.slice(start, b)) as Tensor;
+      const scores = model.predict(x.slice(start, b)) as TfTensor;
       const shape = scores.shape;
       if (shape[shape.length - 1] !== C || scores.size !== b * P * C) {
         throw new RangeError(
@@ -238,7 +297,7 @@ async function evaluateLabels(
  */
 async function countOnDevice(
   tf: Tf,
-  argmax: Tensor,
+  argmax: TfTensor,
   labels: LabelArray,
   ignore: readonly number[],
   start: number,
@@ -299,14 +358,14 @@ function hostTables(
   return tables;
 }
 
-function isTensor(value: unknown): value is Tensor {
+function isTensor(value: unknown): value is TfTensor {
   return typeof value === "object" && value !== null && "dataSync" in value && "shape" in value;
 }
 
 /** Options of {@linkcode exactIoUCallback}. */
 export interface ExactIoUCallbackOptions extends Omit<ExactIoUOptions, "batchSize"> {
   /** The validation inputs and true class ids, as {@linkcode evaluateExactIoU} takes them. */
-  validationData: [Tensor, Tensor | LabelArray];
+  validationData: [TfTensor, TfTensor | LabelArray];
   /**
    * Images per `predict` call and per batch of the per-batch average (default: the `batchSize`
    * passed to `fit`, which tfjs also uses for its own validation metrics; 32 if none).
@@ -319,7 +378,7 @@ export interface ExactIoUCallbackOptions extends Omit<ExactIoUOptions, "batchSiz
 }
 
 /** The callback made by {@linkcode exactIoUCallback}: a `tf.Callback` that keeps its results. */
-export interface ExactIoUCallback extends Callback {
+export interface ExactIoUCallback extends TfCallback {
   /** One result per epoch seen, in order (exact state included). */
   readonly results: ExactIoUResult[];
   /** The log keys it writes, in order. */
