@@ -28,8 +28,11 @@ export interface ClassCounts {
 
 /** The JSON form of a {@linkcode ConfusionMatrix}. */
 export interface ConfusionMatrixJSON {
+  /** Number of classes C, an integer >= 2. */
   numClasses: number;
+  /** True labels whose pixels are not counted. */
   ignoreIndex: number[];
+  /** The out-of-range policy. */
   outOfRange: OutOfRangePolicy;
   /** True when cells are sums of non-unit sample weights rather than pixel counts. */
   weighted: boolean;
@@ -72,6 +75,8 @@ export class ConfusionMatrix {
   #weighted = false;
 
   /**
+   * An empty matrix.
+   *
    * @param numClasses Number of classes, an integer >= 2.
    * @param options Ignore labels and the out-of-range policy.
    */

@@ -30,6 +30,7 @@ export interface DefinitionResult {
 
 /** The result of {@linkcode compare}. */
 export interface Comparison {
+  /** Number of classes. */
   numClasses: number;
   /** Images in the state (0 when only a confusion matrix was given). */
   numImages: number;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { SegmentationStats } from "../../lib/core/segmentation_stats.ts";
+import { BYTES_PER_IMAGE_CLASS, SegmentationStats } from "../../lib/core/segmentation_stats.ts";
 
 const imageArb = fc.array(fc.tuple(fc.oneof(fc.nat(3), fc.constant(255)), fc.nat(3)), {
   maxLength: 30,
@@ -127,4 +127,63 @@ Deno.test("fromJSON accepts only counts as per-image values, naming the field an
     () => SegmentationStats.fromJSON(wBad),
     /images\[0\]\.tp\[0\] to be a finite number in \[0, 2\^53\) \(a sum of sample weights\), but found "0.5"/,
   );
+});
+
+Deno.test("per-image counts switch from uint32 to float64 columns without changing a value", () => {
+  // counts of 2^32 and more (an image of 2^32 + 7 pixels, through JSON) and weights
+  const big = 2 ** 32 + 7;
+  const stats = new SegmentationStats(2);
+  for (let i = 0; i < 20; i++) stats.addImage([0, 1, 1], [0, 1, 0]);
+  const json = stats.toJSON();
+  json.images.push({ tp: [big, 0], fp: [0, 0], fn: [0, 0] });
+  json.confusionMatrix.counts[0][0] += big;
+  const wide = SegmentationStats.fromJSON(json);
+  assert.equal(wide.numImages, 21);
+  assert.deepEqual([...wide.imageCounts(20).tp], [big, 0]);
+  assert.deepEqual([...wide.imageCounts(3).fp], [1, 0]);
+  wide.addImage([1], [1]);
+  assert.deepEqual([...wide.imageCounts(21).tp], [0, 1]);
+  const weighted = new SegmentationStats(2).addImage([0, 1], [0, 1]).addImage([0], [0], [0.25]);
+  assert.deepEqual([...weighted.imageCounts(0).tp], [1, 1]);
+  assert.deepEqual([...weighted.imageCounts(1).tp], [0.25, 0]);
+});
+
+// Memory, measured in a child process whose garbage can be collected (--expose-gc): the
+// retained bytes per image must stay within the documented 12 bytes per image and class, times
+// 1.5 for the growth of the columns, plus 16 bytes of slack per image.
+Deno.test("memory per image: 200,000 tiny images keep about 12 bytes per image and class", async () => {
+  const script = await Deno.makeTempFile({ suffix: ".ts" });
+  const lib = new URL("../../lib/core/segmentation_stats.ts", import.meta.url).href;
+  await Deno.writeTextFile(
+    script,
+    `import { SegmentationStats } from ${JSON.stringify(lib)};
+const gc = (globalThis as unknown as { gc: () => void }).gc;
+const [N, C] = [Number(Deno.args[0]), Number(Deno.args[1])];
+const t = new Uint8Array(64).map((_, i) => i % C), p = new Uint8Array(64).map((_, i) => (i * 7) % C);
+const stats = new SegmentationStats(C).addImage(t, p);
+const used = () => { gc(); gc(); const u = Deno.memoryUsage(); return u.heapUsed + u.external; };
+const before = used();
+for (let i = 1; i < N; i++) stats.addImage(t, p);
+console.log(JSON.stringify({ bytesPerImage: (used() - before) / N, numImages: stats.numImages }));
+`,
+  );
+  try {
+    for (const C of [4, 19]) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--v8-flags=--expose-gc", script, "200000", String(C)],
+      }).output();
+      assert.ok(out.success, new TextDecoder().decode(out.stderr));
+      const { bytesPerImage, numImages } = JSON.parse(new TextDecoder().decode(out.stdout));
+      assert.equal(numImages, 200000);
+      const bound = BYTES_PER_IMAGE_CLASS * C * 1.5 + 16;
+      assert.ok(
+        bytesPerImage <= bound,
+        `${C} classes: ${bytesPerImage} bytes per image > ${bound}`,
+      );
+      // and not less than the columns themselves: the measurement sees them
+      assert.ok(bytesPerImage >= BYTES_PER_IMAGE_CLASS * C, `${bytesPerImage}`);
+    }
+  } finally {
+    await Deno.remove(script);
+  }
 });
