@@ -16,12 +16,18 @@
  * {@linkcode exactIoUCallback} must come before `tf.callbacks.earlyStopping` in the list.
  * `model.evaluate` takes no callbacks at all, hence {@linkcode evaluateExactIoU}.
  *
- * Counting: on `"tfjs"` (default) the argmax and the per-image confusion matrices are computed
- * on the model's tfjs backend with one `tf.bincount` per batch (int32 counts on cpu and wasm,
- * exact up to 2^31 - 1 per cell; float32 elsewhere, refused for images of more than 2^24
- * pixels), and every image's counts are checked to add up to its pixel count; only C x C counts
- * per image come back to the host. `"host"` downloads the argmax and counts with the core's
- * `ConfusionMatrix`. Both give the same integers or throw.
+ * Counting: the argmax is always taken on the model's tfjs backend. With `"host"` (default) it is
+ * downloaded (int32) and counted image by image with the core's `ConfusionMatrix`. With `"tfjs"`
+ * the per-image confusion matrices are counted there too, with one `tf.bincount` per batch
+ * (int32 counts on cpu and wasm, exact up to 2^31 - 1 per cell; float32 elsewhere, refused for
+ * images of more than 2^24 pixels), every image's counts checked to add up to its pixel count,
+ * and only C x C counts per image come back. Both give the same integers or throw. The host is
+ * the default because it was never slower: on the cpu backend the two took about the same time
+ * (64 images of 128 x 128, 21 classes, batches of 16, third round on a shared 2-core machine:
+ * 337 ms with `"tfjs"`, 316 ms with `"host"`, 251 ms for predict and argmax alone), and
+ * tfjs-webgpu's float32 bincount serialises on busy bins (see
+ * docs/performance.md: 1.9 Mpx/s on an H200, and a single cell of 2^24 pixels did not finish),
+ * which is what segmentation masks, mostly background, make.
  *
  * tfjs is imported lazily (by {@linkcode exactIoUCallback} and {@linkcode evaluateExactIoU}), so
  * importing this module costs nothing.
@@ -113,7 +119,7 @@ export interface ExactIoUOptions extends CountingOptions {
   numClasses: number;
   /** Images per `predict` call, which is also the batch of the per-batch average (default 32). */
   batchSize?: number;
-  /** Where to count (default `"tfjs"`). */
+  /** Where to count (default `"host"`). */
   counting?: ExactIoUCounting;
 }
 
@@ -197,7 +203,7 @@ function checkOptions(options: ExactIoUOptions): Checked {
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`Expected batchSize to be an integer >= 1, but found ${batchSize}`);
   }
-  const where = options.counting ?? "tfjs";
+  const where = options.counting ?? "host";
   if (where !== "tfjs" && where !== "host") {
     throw new RangeError(`Expected counting to be "tfjs" or "host", but found "${where}"`);
   }
