@@ -27,8 +27,8 @@ const DENO = Deno.execPath();
 
 /**
  * The direct npm dependencies each entry point brings into a consumer's deno.lock (its
- * `specifiers`). The README quotes these, with the transitive counts this test logs; a change
- * of an entry's npm dependencies must change this table (and the README) on purpose.
+ * `specifiers`): the figures for the README, with the transitive counts this test logs. A change
+ * of an entry's npm dependencies must change this table (and what the README says) on purpose.
  */
 const DIRECT_NPM: Record<string, string[]> = {
   "": [],
