@@ -10,7 +10,19 @@ import { InputError } from "./input_error.ts";
 import { FileReads, statOrFail } from "./_files.ts";
 import { decodeNpy, type NpyData, NpyFile, NpyFormatError } from "./npy.ts";
 
-/** Files up to this many bytes are read whole by default; bigger stacks are streamed. */
+/**
+ * Files up to this many bytes are read whole by default; bigger stacks are streamed image by
+ * image, so that memory stays bounded by one image whatever the file's size.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_WHOLE_FILE_LIMIT, wholeFileLimitOf } from "./mask_source.ts";
+ * assert.equal(DEFAULT_WHOLE_FILE_LIMIT, 64 * 2 ** 20);
+ * assert.equal(wholeFileLimitOf({}), DEFAULT_WHOLE_FILE_LIMIT);
+ * assert.equal(wholeFileLimitOf({ wholeFileLimit: 10 }), 10);
+ * ```
+ */
 export const DEFAULT_WHOLE_FILE_LIMIT: number = 64 * 1024 * 1024;
 
 /** One opened mask file: its images (slices along the first axis of a stack) read on demand. */
