@@ -48,8 +48,9 @@ function checkTotal(positiveSum: number, source?: string): void {
   if (positiveSum > Number.MAX_SAFE_INTEGER) {
     throw new RangeError(
       `${source === undefined ? "" : `${source}: `}Expected the cells to sum to less than 2^53 ` +
-        `= 9,007,199,254,740,992 (where float64 stops counting by one), but they sum to about ` +
-        `${positiveSum.toExponential(6)}: the total and every rate over it would be rounded`,
+        `= 9,007,199,254,740,992 (where float64 stops counting by one), but they sum to ${
+          positiveSum === 2 ** 53 ? "2^53 or more" : `about ${positiveSum.toExponential(6)}`
+        }: the total and every rate over it would be rounded`,
     );
   }
 }
