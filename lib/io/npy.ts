@@ -234,7 +234,7 @@ function allocating<T>(source: string, bytes: number, allocate: () => T): T {
   try {
     return allocate();
   } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
+    if (!(e instanceof RangeError && /alloc|length|memory/i.test(e.message))) throw e;
     throw new NpyLimitError(
       `${source}: could not allocate ${bytes} bytes to read it (${e.message}); free memory, ` +
         `or lower --max-pixels (the maxPixels option) so such reads are refused up front`,
