@@ -38,6 +38,7 @@ export type Flags = {
   accuracy?: string;
   shard?: string;
   "save-state"?: string;
+  jobs?: string;
 };
 
 const OPTIONS = {
@@ -65,6 +66,7 @@ const OPTIONS = {
   accuracy: { type: "string" },
   shard: { type: "string" },
   "save-state": { type: "string" },
+  jobs: { type: "string" },
 } as const;
 
 /**

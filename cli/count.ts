@@ -9,7 +9,8 @@
 
 import { SegmentationStats } from "../lib/core/segmentation_stats.ts";
 import { type MaskPair, pairMasks, pixelPosition } from "../lib/io/dataset.ts";
-import { inferNumClasses, type MaskImage, readMaskPairs } from "../lib/io/mask_reader.ts";
+import { inferNumClasses, type MaskImage } from "../lib/io/mask_reader.ts";
+import { readMaskPairsParallel } from "../lib/io/parallel_reader.ts";
 import { DEFAULT_WHOLE_FILE_LIMIT } from "../lib/io/mask_source.ts";
 import { fileError } from "../lib/io/_files.ts";
 import { decodeNpy } from "../lib/io/npy.ts";
@@ -31,6 +32,8 @@ export interface CountOptions {
   maxPixels?: number;
   /** `--quiet`: no progress bar. */
   quiet: boolean;
+  /** `--jobs`: threads reading and decoding files (default 1: the calling thread). */
+  jobs?: number;
   /** Keras emulations fed image by image, made once the number of classes is known. */
   keras?: (numClasses: number) => KerasAudit;
   /** `--shard`: keeps a subset of the sorted pairs (see cli/merge.ts). */
@@ -93,6 +96,7 @@ export function countOptions(v: Flags): CountOptions {
     axis,
     maxPixels: intFlag("max-pixels", v["max-pixels"], 1),
     quiet: v.quiet ?? false,
+    jobs: intFlag("jobs", v.jobs, 1) ?? 1,
   };
 }
 
@@ -120,11 +124,14 @@ function readImages(
 ): { images: AsyncGenerator<MaskImage>; end(): void } {
   const bar = progressBar(o.quiet);
   return {
-    images: readMaskPairs(pairs, {
+    // --jobs: files read and decoded on worker threads, images back in file order, so the
+    // counts below are the same whatever the number of jobs (lib/io/parallel_reader.ts)
+    images: readMaskPairsParallel(pairs, {
       axis: o.axis,
       maxPixels: o.maxPixels,
       wholeFileLimit: WHOLE_FILE_LIMIT,
       onProgress: bar.tick,
+      jobs: o.jobs ?? 1,
     }),
     end: bar.end,
   };

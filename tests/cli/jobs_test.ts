@@ -1,0 +1,97 @@
+/**
+ * `--jobs N`: files read and decoded on N threads. Every output (JSON with every definition,
+ * per-batch values and the Keras emulations fed batch by batch; the saved matrix) is the same
+ * byte for byte for every N, and so is the first error.
+ */
+import assert from "node:assert/strict";
+import { encode } from "fast-png";
+import { encodeNpy } from "../../lib/io/npy.ts";
+
+const CLI = new URL("../../cli.ts", import.meta.url).pathname;
+
+async function cli(args: string[], cwd: string) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    cwd,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const d = new TextDecoder();
+  return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
+}
+
+/** 11 pairs: PNG and .npy, a 3-image stack, classes 0..4 and 255, shapes that differ. */
+async function folder(dir: string): Promise<void> {
+  await Deno.mkdir(`${dir}/gt`);
+  await Deno.mkdir(`${dir}/pred`);
+  let s = 12345;
+  const next = () => (s = (s * 1103515245 + 12345) >>> 0) >>> 16;
+  for (let k = 0; k < 11; k++) {
+    const h = 20 + k, w = 30 + 2 * k, n = k === 4 ? 3 : 1;
+    const t = new Uint8Array(n * h * w), p = new Uint8Array(n * h * w);
+    for (let i = 0; i < t.length; i++) {
+      t[i] = next() % 13 === 0 ? 255 : (i >> 5) % 5; // runs of 32, some ignored pixels
+      p[i] = next() % 4 === 0 ? next() % 5 : t[i] === 255 ? 0 : t[i];
+    }
+    const name = `img_${String(k).padStart(2, "0")}`;
+    if (k % 2 === 0) {
+      const shape = n > 1 ? [n, h, w] : [h, w];
+      await Deno.writeFile(`${dir}/gt/${name}.npy`, encodeNpy({ shape, data: t }));
+      await Deno.writeFile(`${dir}/pred/${name}.npy`, encodeNpy({ shape, data: p }));
+    } else {
+      const png = (data: Uint8Array) =>
+        encode({ width: w, height: h, channels: 1, depth: 8, data });
+      await Deno.writeFile(`${dir}/gt/${name}.png`, png(t));
+      await Deno.writeFile(`${dir}/pred/${name}.png`, png(p));
+    }
+  }
+}
+
+Deno.test("cli --jobs: the same output, byte for byte, for 1, 2 and 4 jobs", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cli_jobs_" });
+  try {
+    await folder(dir);
+    const run = async (jobs: string[]) => {
+      const args = ["compare", "--true", "gt", "--pred", "pred", "--classes", "5", "--ignore"];
+      const r = await cli(
+        [...args, "255", "--batch-size", "3,4", "--format", "json", "--save-cm", "cm.npy", ...jobs],
+        dir,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      return { json: r.stdout, cm: await Deno.readFile(`${dir}/cm.npy`) };
+    };
+    const serial = await run([]);
+    const parsed = JSON.parse(serial.json);
+    assert.equal(parsed.numImages, 13); // 10 single images and a stack of 3
+    assert.ok(parsed.keras.length > 0, "the Keras emulations ran");
+    for (const jobs of ["1", "2", "4"]) {
+      const r = await run(["--jobs", jobs]);
+      assert.equal(r.json, serial.json, `--jobs ${jobs}`);
+      assert.deepEqual(r.cm, serial.cm, `--jobs ${jobs}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli --jobs: the first bad file is the error for every N; a bad N is refused", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cli_jobs_" });
+  try {
+    await folder(dir);
+    await Deno.writeFile(`${dir}/pred/img_07.png`, new Uint8Array([137, 80, 78, 71])); // cut
+    const args = ["compare", "--true", "gt", "--pred", "pred", "--classes", "5", "--ignore", "255"];
+    const serial = await cli([...args, "--format", "json"], dir);
+    assert.equal(serial.code, 2);
+    assert.match(serial.stderr, /img_07\.png/);
+    for (const jobs of ["2", "3"]) {
+      const r = await cli([...args, "--format", "json", "--jobs", jobs], dir);
+      assert.equal(r.code, serial.code);
+      assert.equal(r.stderr, serial.stderr);
+      assert.equal(r.stdout, "");
+    }
+    const zero = await cli([...args, "--jobs", "0"], dir);
+    assert.equal(zero.code, 2);
+    assert.match(zero.stderr, /Expected --jobs to be an integer >= 1, but found '0'/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
