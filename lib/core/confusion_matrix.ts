@@ -157,14 +157,23 @@ export class ConfusionMatrix {
   /** The counts as nested arrays, rows = true class. */
   toArray(): number[][] {
     const C = this.numClasses;
-    return Array.from({ length: C }, (_, t) => Array.from(this.#counts.subarray(t * C, t * C + C)));
+    const counts = this.#counts;
+    const rows: number[][] = new Array(C);
+    for (let t = 0; t < C; t++) {
+      // indexed copies: Array.from over a typed array walks an iterator (seconds at 4096 classes)
+      const row: number[] = new Array(C);
+      for (let p = 0; p < C; p++) row[p] = counts[t * C + p];
+      rows[t] = row;
+    }
+    return rows;
   }
 
   /** Every counted pixel, the missed ones included. */
   get total(): number {
     let sum = 0;
-    for (const v of this.#counts) sum += v;
-    for (const v of this.#missed) sum += v;
+    const counts = this.#counts, missed = this.#missed;
+    for (let k = 0; k < counts.length; k++) sum += counts[k];
+    for (let k = 0; k < missed.length; k++) sum += missed[k];
     return sum;
   }
 
