@@ -118,6 +118,17 @@ function fail(source: string, message: string): never {
 /**
  * The error every reader in this module throws for a malformed, truncated or unsupported
  * file; its message starts with the name of the input.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeNpy, NpyFormatError } from "./npy.ts";
+ * assert.throws(
+ *   () => decodeNpy(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), "x.npy"),
+ *   NpyFormatError,
+ * );
+ * assert.throws(() => decodeNpy(new Uint8Array(12), "x.npy"), /^NpyFormatError: x\.npy: not a/);
+ * ```
  */
 export class NpyFormatError extends Error {
   /**
