@@ -39,7 +39,14 @@ import { type ClassCounts, ConfusionMatrix } from "../core/confusion_matrix.ts";
 import { type CountingOptions, countingPolicy, type LabelArray } from "../core/labels.ts";
 import { SegmentationStats } from "../core/segmentation_stats.ts";
 import { meanIoU, perClassIoU } from "../metrics/mean_iou.ts";
-import { checkTfjsOp, type TfCallback, type TfLayersModel, type TfTensor } from "./tfjs.ts";
+import {
+  checkTfjsOp,
+  FLOAT32_EXACT_COUNT,
+  INT32_MAX,
+  type TfCallback,
+  type TfLayersModel,
+  type TfTensor,
+} from "./tfjs.ts";
 
 /**
  * Log key (after the prefix, `"val_"` by default) of the exact dataset mean IoU.
@@ -238,6 +245,16 @@ async function evaluateLabels(
   const P = labels.length / N;
   // The core's own check of the labels, so bad labels fail with its message before any predict.
   new ConfusionMatrix(C, o.counting).update(labels, labels);
+  if (o.where === "tfjs") {
+    // one image's pixels bound every cell of its table: refuse before any predict
+    const dtype = deviceCountDtype(tf);
+    const limit = dtype === "int32" ? INT32_MAX : FLOAT32_EXACT_COUNT;
+    if (P > limit) {
+      throw new RangeError(
+        `Expected images of at most ${limit} pixels for counting "tfjs" on the ${tf.getBackend()} backend (${dtype} counts), but found ${P}; use counting "host"`,
+      );
+    }
+  }
   const policy = countingPolicy(C, o.counting);
   const perImage: ClassCounts[] = [];
   const dataset = new ConfusionMatrix(C, o.counting);
@@ -312,8 +329,7 @@ async function countOnDevice(
   C: number,
 ): Promise<Float64Array[]> {
   const backend = tf.getBackend();
-  // int32 counts are right on cpu and wasm; elsewhere (webgpu) only float32 ones, exact to 2^24
-  const dtype = backend === "cpu" || backend === "wasm" ? "int32" : "float32";
+  const dtype = deviceCountDtype(tf);
   checkTfjsOp("bincount", "cpu", dtype, P); // one image's pixels bound every cell
   const K = (C + 1) * C;
   const codes = new Int32Array(b * P);
@@ -344,6 +360,12 @@ async function countOnDevice(
     tables.push(Float64Array.from(data.subarray(i * K, i * K + C * C)));
   }
   return tables;
+}
+
+/** int32 counts are right on cpu and wasm; elsewhere (webgpu) only float32 ones, exact to 2^24. */
+function deviceCountDtype(tf: Tf): "int32" | "float32" {
+  const backend = tf.getBackend();
+  return backend === "cpu" || backend === "wasm" ? "int32" : "float32";
 }
 
 function hostTables(
