@@ -27,9 +27,9 @@
  * 337 ms with `"tfjs"`, 316 ms with `"host"`, 251 ms for predict and argmax alone). On an
  * NVIDIA H200 (tfjs-webgpu, Deno's WebGPU on Vulkan, driver 580.159.04, 2026-12-04), with the
  * model on the GPU: 32 images of 64 x 64 with random labels over 21 classes, 107 ms on the host
- * and 127 ms with `"tfjs"` (second round), identical counts; 32 images of 256 x 256 whose pixels all fall in
- * one cell, 587 ms and 2556 ms: tfjs-webgpu's float32 bincount serialises on a busy bin, and
- * segmentation masks, mostly background, make busy bins.
+ * and 127 ms with `"tfjs"` (second round), identical counts; 32 images of 256 x 256 whose
+ * pixels all fall in one cell, 587 ms and 2556 ms: tfjs-webgpu's float32 bincount serialises on
+ * a busy bin, and segmentation masks, mostly background, make busy bins.
  *
  * tfjs is imported lazily (by {@linkcode exactIoUCallback} and {@linkcode evaluateExactIoU}), so
  * importing this module costs nothing.
