@@ -49,6 +49,9 @@ export async function runCompare(v: Flags): Promise<CommandResult> {
     if (v.true !== undefined || v.pred !== undefined) {
       throw new InputError("Expected either --cm or --true/--pred, but found both");
     }
+    if (v.shard !== undefined) {
+      throw new InputError("Expected no --shard with --cm: a saved matrix has no files to split");
+    }
     const saved = await loadSavedMatrix(v.cm);
     let report, cm;
     try {

@@ -96,6 +96,9 @@ export async function main(args: string[]): Promise<number> {
     if (command !== "explain" && command !== "merge" && positionals.length > 0) {
       throw new InputError(`Expected flags only, but found '${positionals[0]}'`);
     }
+    if (values.shard !== undefined && command !== "compare" && command !== "demo") {
+      throw new InputError(`Expected --shard with 'compare' only, but found it with '${command}'`);
+    }
     const format = formatFlag(values.format);
     let result: CommandResult;
     if (command === "demo") {

@@ -154,6 +154,12 @@ Deno.test("merge refuses overlapping shards and mismatched flags; --shard needs 
     const tooMany = await cli(["compare", ...FLAGS, "--shard", "7/8"], dir);
     assert.equal(tooMany.code, 2);
     assert.match(tooMany.stderr, /shard 7\/8 to hold at least one of the 7 file pair\(s\)/);
+    const elsewhere = await cli(["keras", ...FLAGS, "--shard", "0/2"], dir);
+    assert.equal(elsewhere.code, 2);
+    assert.match(
+      elsewhere.stderr,
+      /Expected --shard with 'compare' only, but found it with 'keras'/,
+    );
     const bad = await cli(["compare", ...FLAGS, "--shard", "2/2"], dir);
     assert.match(bad.stderr, /--shard I\/N with 0 <= I < N, but found '2\/2'/);
     await Deno.writeTextFile(
