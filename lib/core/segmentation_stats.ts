@@ -264,10 +264,11 @@ export class SegmentationStats {
 
 /** Whether every count is an integer in [0, 2^32), so that uint32 columns hold it exactly. */
 function fitsUint32(counts: ClassCounts): boolean {
-  for (const column of [counts.tp, counts.fp, counts.fn]) {
-    for (const v of column) {
-      if (!(v < UINT32_LIMIT && Number.isInteger(v))) return false;
-    }
+  const { tp, fp, fn } = counts;
+  for (let c = 0; c < tp.length; c++) {
+    const a = tp[c], b = fp[c], d = fn[c];
+    if (!(a < UINT32_LIMIT && b < UINT32_LIMIT && d < UINT32_LIMIT)) return false;
+    if (!(Number.isInteger(a) && Number.isInteger(b) && Number.isInteger(d))) return false;
   }
   return true;
 }
