@@ -9,6 +9,7 @@
 import { fillIidLabels } from "./synthetic_labels.ts";
 import { parseArgs } from "node:util";
 import { ConfusionMatrix } from "../lib/core/confusion_matrix.ts";
+import { uint8Kernel } from "../lib/core/pair_counts.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -55,6 +56,14 @@ async function numpyRound(reps: number): Promise<{ times: number[]; counts: numb
   }
 }
 
+function loadAverage(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "n/a";
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ours: number[] = [];
 const theirs: number[] = [];
@@ -77,6 +86,7 @@ await Deno.remove(dir, { recursive: true });
 
 const mpx = (sec: number) => (N / sec / 1e6).toFixed(0);
 console.log(`pixels: ${N} uint8 pairs, C = ${C}, ${ROUNDS} rounds of 5 runs each, medians`);
+console.log(`kernel: ${uint8Kernel()}; load average: ${loadAverage()}`);
 console.log(`ConfusionMatrix.update (uint8 fast path): ${mpx(median(ours))} Mpx/s`);
 if (theirs.length > 0) {
   const same = numpyCounts!.every((v, k) => v === reference![k]);
