@@ -13,7 +13,17 @@ import type { MaskPair } from "./dataset.ts";
 import { InputError } from "./input_error.ts";
 import { type MaskImage, type ReadMaskOptions, readMaskPairs } from "./mask_reader.ts";
 
-/** Images a worker may post before the consumer has taken them (bounds memory). */
+/**
+ * Images a worker may post before the consumer has taken them: with `jobs` workers, at most
+ * `jobs * WORKER_CREDIT` decoded images wait in memory, however many files there are.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { WORKER_CREDIT } from "./parallel_reader.ts";
+ * assert.ok(WORKER_CREDIT >= 1);
+ * ```
+ */
 export const WORKER_CREDIT = 2;
 
 /** Main thread -> worker (`mask_reader_worker.ts`). */

@@ -38,9 +38,25 @@ export interface LabelMask {
   bitDepth: number;
 }
 
-/** The error thrown for a PNG that is not a readable label mask; names the input first. */
+/**
+ * The error thrown for a PNG that is not a readable label mask; names the input first.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodePngMask, PngMaskError } from "./png.ts";
+ * assert.throws(
+ *   () => decodePngMask(new Uint8Array([1, 2, 3]), "mask.png"),
+ *   (e) => e instanceof PngMaskError && e.message.startsWith("mask.png: not a PNG file"),
+ * );
+ * ```
+ */
 export class PngMaskError extends Error {
-  /** @param message what was expected and what was found */
+  /**
+   * Makes the error.
+   *
+   * @param message what was expected and what was found, naming the input
+   */
   constructor(message: string) {
     super(message);
     this.name = "PngMaskError";
