@@ -23,6 +23,8 @@
  *
  * Run: deno run -A bench/real_workload.ts [--pairs 60] [--rounds 3] [--kinds png,npy]
  *   [--jobs N[,N...]] (passed to the CLI as --jobs; leave out where the CLI has no such flag)
+ *   [--baseline OTHER/cli.ts] (also times another checkout's CLI, e.g. an older commit's, from
+ *   `git archive COMMIT | tar -x -C DIR` with DIR/node_modules linked to this one's)
  *
  * @module
  */
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     kinds: { type: "string", default: "png,npy" },
     python: { type: "string" },
     jobs: { type: "string" },
+    baseline: { type: "string" },
     keep: { type: "boolean", default: false },
   },
 });
@@ -190,12 +193,17 @@ async function timed(cmd: string, args: string[], counts: (stdout: string) => nu
   };
 }
 
-function cliRun(dir: string, kind: string, jobs: string | undefined): Promise<Run> {
+function cliRun(
+  dir: string,
+  kind: string,
+  jobs: string | undefined,
+  cli = `${repo}cli.ts`,
+): Promise<Run> {
   const args = [
     "run",
     "--allow-read",
     "--allow-write",
-    `${repo}cli.ts`,
+    cli,
     "compare",
     "--true",
     `${dir}/${kind}/gt`,
@@ -248,6 +256,9 @@ try {
       for (const jobs of jobsList) {
         record(`${kind} cli${jobs ? ` --jobs ${jobs}` : ""}`, await cliRun(dir, kind, jobs));
       }
+      if (values.baseline !== undefined) {
+        record(`${kind} baseline cli`, await cliRun(dir, kind, undefined, values.baseline));
+      }
       if (pythonWhy === null) record(`${kind} python`, await pythonRun(dir, kind));
     }
   }
@@ -270,7 +281,7 @@ try {
   for (const kind of kinds) {
     const py = results.get(`${kind} python`);
     for (const [key, runs] of results) {
-      if (!key.startsWith(`${kind} cli`)) continue;
+      if (!key.startsWith(`${kind} cli`) && !key.startsWith(`${kind} baseline`)) continue;
       if (py !== undefined) {
         const ratio = median(py.map((r) => r.seconds)) / median(runs.map((r) => r.seconds));
         console.log(`${key} vs the Python loop: ${ratio.toFixed(2)}x`);
@@ -279,6 +290,12 @@ try {
           console.log(`  confusion matrices differ from the Python loop's`);
           agree = false;
         }
+      }
+      const base = results.get(`${kind} baseline cli`);
+      if (base !== undefined && key.startsWith(`${kind} cli`)) {
+        const ratio = median(base.map((r) => r.seconds)) / median(runs.map((r) => r.seconds));
+        console.log(`${key} vs the baseline CLI: ${ratio.toFixed(2)}x`);
+        if (!runs.every((r) => r.counts.every((v, k) => v === base[0].counts[k]))) agree = false;
       }
       const first = runs[0].counts;
       if (!runs.every((r) => r.counts.every((v, k) => v === first[k]))) agree = false;
