@@ -32,9 +32,29 @@ import { ConfusionMatrix, type ConfusionMatrixJSON } from "./confusion_matrix.ts
 import { countingPolicy, type LabelArray, type OutOfRangePolicy, samePolicy } from "./labels.ts";
 import { SegmentationStats } from "./segmentation_stats.ts";
 
-/** The `format` field of every run state. */
+/**
+ * The `format` field of every run state: what a reader checks first.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RUN_STATE_FORMAT, RunState } from "./run_state.ts";
+ * assert.equal(new RunState({ numClasses: 2 }).toJSON().format, RUN_STATE_FORMAT);
+ * ```
+ */
 export const RUN_STATE_FORMAT = "segmetrics-iou/run-state";
-/** The version this module writes and reads. */
+/**
+ * The version of the format this module writes and reads; `RunState.fromJSON` refuses others.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RUN_STATE_VERSION, RunState } from "./run_state.ts";
+ * const json = new RunState({ numClasses: 2 }).toJSON();
+ * assert.equal(json.version, RUN_STATE_VERSION);
+ * assert.throws(() => RunState.fromJSON({ ...json, version: RUN_STATE_VERSION + 1 }), /version/);
+ * ```
+ */
 export const RUN_STATE_VERSION = 1;
 
 /** A JSON value (the `context` of {@linkcode RunOptions}). */
@@ -108,6 +128,7 @@ export interface RunStateJSON {
   format: string;
   /** {@linkcode RUN_STATE_VERSION}. */
   version: number;
+  /** The options the counts depend on; states merge only when they are equal. */
   options: RunOptions;
   /** The dataset matrix: the sum over every image of every file. */
   confusionMatrix: ConfusionMatrixJSON;
@@ -167,6 +188,8 @@ export class RunState {
   #stats: SegmentationStats | null = null;
 
   /**
+   * An empty state for a run counted with `options`.
+   *
    * @param options The options the counts depend on (checked and normalised).
    */
   constructor(options: RunOptionsInput) {
