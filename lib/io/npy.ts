@@ -825,11 +825,12 @@ export interface NpyFileOptions extends NpyLimitOptions {
   fortranGroupBytes?: number;
 }
 
-/** Raw bytes of consecutive slices of a Fortran-order file, pixel-major: `[pixel][slice]`. */
+/** Raw bytes of consecutive slices of a Fortran-order file, each slice in its own buffer. */
 interface FortranGroup {
+  /** Index of the first slice. */
   first: number;
-  count: number;
-  bytes: Uint8Array;
+  /** Raw bytes (file byte order, Fortran order within the slice) of slices first, first + 1... */
+  slices: Uint8Array[];
 }
 
 const MIB = 1024 * 1024;
@@ -997,28 +998,27 @@ export class NpyFile {
    */
   async #readFortranSlice(index: number, pixels: number): Promise<NpyData> {
     const h = this.header;
-    const w = h.itemSize;
     let group = this.#group;
-    if (group === undefined || index < group.first || index >= group.first + group.count) {
+    if (group === undefined || index < group.first || index >= group.first + group.slices.length) {
       this.#group = undefined; // let the previous group go before the next is allocated
       group = this.#group = await this.#readFortranGroup(index, pixels);
     }
-    const { first, count, bytes } = group;
-    const raw = allocating(this.path, pixels * w, () => new Uint8Array(pixels * w));
-    const stride = count * w;
-    for (let p = 0, src = (index - first) * w, dst = 0; p < pixels; p++, src += stride) {
-      for (let b = 0; b < w; b++) raw[dst++] = bytes[src + b];
-    }
+    const raw = group.slices[index - group.first];
+    const sliceShape = h.shape.slice(1);
+    // fortranToC copies slices of rank >= 2; a rank-1 slice is returned as decoded, so it must
+    // not be a view on the cached bytes (a second read would return the caller's edits)
+    const share = sliceShape.length >= 2;
     return allocating(this.path, 2 * pixels * decodedSize(h.dtype), () => {
-      const data = decodeElements(h, raw, pixels, this.path, index * pixels, true);
-      return fortranToC(data, h.shape.slice(1), h.dtype);
+      const data = decodeElements(h, raw, pixels, this.path, index * pixels, share);
+      return fortranToC(data, sliceShape, h.dtype);
     });
   }
 
   /**
    * One pass over a Fortran-order file collecting the raw bytes of the group of slices that
    * holds `index`. Element (slice i, pixel p) lies at element offset i + N p, so for each pixel
-   * the group's slices are one run of `count` elements in a row of N.
+   * the group's slices are one run of `count` elements in a row of N, scattered here to the
+   * slices' own buffers.
    */
   async #readFortranGroup(index: number, pixels: number): Promise<FortranGroup> {
     const h = this.header;
@@ -1030,16 +1030,28 @@ export class NpyFile {
     const count = Math.min(perGroup, N - first);
     const runBytes = count * w;
     const rowBytes = N * w;
-    const bytes = allocating(this.path, pixels * runBytes, () => new Uint8Array(pixels * runBytes));
+    const slices = allocating(
+      this.path,
+      count * sliceBytes,
+      () => Array.from({ length: count }, () => new Uint8Array(sliceBytes)),
+    );
+    /** Copies the run of row `p` found at `src` in `from` to each slice's pixel p. */
+    const scatter = (from: Uint8Array, src: number, p: number) => {
+      for (let g = 0; g < count; g++) {
+        const slice = slices[g];
+        for (let b = 0, dst = p * w; b < w; b++) slice[dst++] = from[src++];
+      }
+    };
     const chunkBytes = Math.min(4 * MIB, this.#groupBytes);
     if (rowBytes > chunkBytes) {
       // long rows: read each pixel's run alone
+      const run = new Uint8Array(runBytes);
       for (let p = 0; p < pixels; p++) {
         const offset = h.dataOffset + p * rowBytes + first * w;
-        const run = bytes.subarray(p * runBytes, (p + 1) * runBytes);
         await readFull(this.#file, offset, run, this.path, `slice ${index}`);
+        scatter(run, 0, p);
       }
-      return { first, count, bytes };
+      return { first, slices };
     }
     // short rows: read whole rows a chunk at a time and keep each row's run
     const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / rowBytes));
@@ -1048,13 +1060,9 @@ export class NpyFile {
       const rows = Math.min(rowsPerChunk, pixels - p0);
       const got = chunk.subarray(0, rows * rowBytes);
       await readFull(this.#file, h.dataOffset + p0 * rowBytes, got, this.path, `slice ${index}`);
-      for (let r = 0; r < rows; r++) {
-        let src = r * rowBytes + first * w;
-        let dst = (p0 + r) * runBytes;
-        for (let b = 0; b < runBytes; b++) bytes[dst++] = got[src++];
-      }
+      for (let r = 0; r < rows; r++) scatter(got, r * rowBytes + first * w, p0 + r);
     }
-    return { first, count, bytes };
+    return { first, slices };
   }
 
   /** Close the file. */
