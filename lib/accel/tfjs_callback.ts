@@ -428,7 +428,10 @@ export interface ExactIoUCallback extends TfCallback {
  * - with `perClass`, `val_exact_iou_<c>` for each class c.
  *
  * Put it before the callbacks that read these keys: tfjs calls callbacks in list order with one
- * shared `logs` object. The `History` that `fit` returns records the keys too.
+ * shared `logs` object. The `History` that `fit` returns records the keys too. Give `fit` a list
+ * of callback objects (`tf.Callback`, `tf.callbacks.earlyStopping(...)`): when the list starts
+ * with a plain `{ onEpochEnd }` object, tfjs treats every entry as one and calls this callback's
+ * method detached from it, which it refuses with a clear error.
  *
  * @example
  * ```ts
@@ -477,6 +480,11 @@ export async function exactIoUCallback(
     readonly keys: string[] = keys;
 
     override async onEpochEnd(_epoch: number, logs?: Logs): Promise<void> {
+      if (!(this instanceof ExactIoU)) {
+        throw new TypeError(
+          "Expected fit's callbacks to be callback objects: tfjs called exactIoUCallback's onEpochEnd as a plain function (the list started with a plain { onEpochEnd } object)",
+        );
+      }
       const fitBatch = this.params?.batchSize;
       const batchSize = options.batchSize ??
         (typeof fitBatch === "number" ? fitBatch : checked.batchSize);

@@ -238,6 +238,17 @@ Deno.test("evaluateExactIoU and exactIoUCallback refuse bad input with the input
     evaluateExactIoU(nanModel, val.x, val.labels, { numClasses: C }),
     /Expected finite class scores, but found NaN/,
   );
+  // a list starting with a plain object: tfjs wraps every entry as a plain config
+  const detached = await exactIoUCallback({ numClasses: C, validationData: [val.x, val.labels] });
+  model.compile({ optimizer: "sgd", loss: "categoricalCrossentropy" });
+  await assert.rejects(
+    model.fit(val.x, tf.oneHot(tf.tensor1d(val.labels, "int32"), C).reshape([2, H, W, C]), {
+      epochs: 1,
+      verbose: 0,
+      callbacks: [{ onBatchEnd: () => {} }, detached as never],
+    }),
+    /Expected fit's callbacks to be callback objects/,
+  );
   await assert.rejects(
     exactIoUCallback({ numClasses: C, validationData: [val.labels as never, val.labels] }),
     /validationData to be \[x, y\]/,
