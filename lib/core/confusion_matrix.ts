@@ -274,6 +274,27 @@ export class ConfusionMatrix {
         `Expected a ConfusionMatrix JSON object, but found ${showJSONValue(json)}`,
       );
     }
+    // the constructor checks values; JSON can also hold the wrong types ("3", ["255"], null)
+    if (typeof json.numClasses !== "number") {
+      throw new RangeError(
+        `Expected numClasses to be an integer in [2, 65536], but found ${
+          showJSONValue(json.numClasses)
+        }`,
+      );
+    }
+    const ignore: unknown = json.ignoreIndex;
+    if (ignore !== undefined && !Array.isArray(ignore)) {
+      throw new RangeError(
+        `Expected ignoreIndex to be an array of integer labels, but found ${showJSONValue(ignore)}`,
+      );
+    }
+    ignore?.forEach((label: unknown, k: number) => {
+      if (typeof label !== "number") {
+        throw new RangeError(
+          `Expected ignoreIndex[${k}] to be an integer label, but found ${showJSONValue(label)}`,
+        );
+      }
+    });
     const cm = new ConfusionMatrix(json.numClasses, {
       ignoreIndex: json.ignoreIndex,
       outOfRange: json.outOfRange,

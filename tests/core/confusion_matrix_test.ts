@@ -274,7 +274,22 @@ Deno.test("fromJSON accepts only JSON numbers that are counts, in the exact shap
     () => ConfusionMatrix.fromJSON({ ...json, weighted: "false" }),
     /Expected weighted to be true or false, but found "false"/,
   );
-  assert.throws(() => ConfusionMatrix.fromJSON({ ...json, numClasses: "2" }), /numClasses/);
+  assert.throws(
+    () => ConfusionMatrix.fromJSON({ ...json, numClasses: "2" }),
+    /Expected numClasses to be an integer in \[2, 65536\], but found "2"$/,
+  );
+  assert.throws(
+    () => ConfusionMatrix.fromJSON({ ...json, ignoreIndex: "255" }),
+    /Expected ignoreIndex to be an array of integer labels, but found "255"$/,
+  );
+  assert.throws(
+    () => ConfusionMatrix.fromJSON({ ...json, ignoreIndex: [255, null] }),
+    /Expected ignoreIndex\[1\] to be an integer label, but found null$/,
+  );
+  assert.throws(
+    () => ConfusionMatrix.fromJSON({ ...json, outOfRange: 1 }),
+    /Expected outOfRange to be one of "error", "drop", "miss", but found 1$/,
+  );
   assert.throws(() => ConfusionMatrix.fromJSON([] as never), /JSON object, but found \[\]/);
   // absent `missed` and `weighted` read as zeros and false (older files)
   const { missed: _m, weighted: _w, ...old } = json;
