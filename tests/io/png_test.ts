@@ -105,6 +105,21 @@ Deno.test("png: fuzzed bytes decode to a full mask or throw PngMaskError, never 
     encode({ width: 8, height: 8, channels: 1, depth: 8, data }),
     encode({ width: 8, height: 8, channels: 1, depth: 8, data, palette: [[0, 0, 0], [1, 2, 3]] }),
     encode({ width: 4, height: 4, channels: 1, depth: 16, data: new Uint16Array(16).fill(3) }),
+    encode({ width: 5, height: 3, channels: 3, depth: 8, data: new Uint8Array(45).fill(2) }),
+    encode({
+      width: 5,
+      height: 2,
+      channels: 1,
+      depth: 4,
+      data: new Uint8Array(6),
+      palette: [[0, 0, 0]],
+    }),
+    // interlaced, every filter type (rows of Sub, Up, Average, Paeth bytes)
+    withIhdrByte(
+      pngFile({ width: 3, height: 5 }, new Uint8Array(25).map((_, i) => (i * 7) % 5)),
+      12,
+      1,
+    ),
   ];
   fc.assert(
     fc.property(
