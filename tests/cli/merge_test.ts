@@ -87,7 +87,16 @@ for (
       const flags = [...FLAGS, ...extra];
       const shards = await Promise.all([0, 1, 2].map((i) =>
         cli(
-          ["compare", ...flags, "--shard", `${i}/3`, "--save-state", `s${i}.json`, "--quiet"],
+          [
+            "compare",
+            ...flags,
+            "--shard",
+            `${i}/3`,
+            "--save-state",
+            `s${i}.json`,
+            "--quiet",
+            ...(i === 1 ? ["--jobs", "2"] : []), // files read on worker threads: same state
+          ],
           dir,
         )
       ));
