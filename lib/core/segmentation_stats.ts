@@ -152,6 +152,37 @@ export class SegmentationStats {
   }
 
   /**
+   * Calls `visit` with each image's TP, FP and FN, in the order added, allocating nothing per
+   * image: the same three arrays are refilled for every image, so copy what you keep. A
+   * definition that averages over images can read them this way in memory that does not grow
+   * with the number of images (`imageCounts(i)` for every i allocates three arrays per image).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { SegmentationStats } from "./segmentation_stats.ts";
+   *
+   * const stats = new SegmentationStats(2).addImage([0, 1], [0, 0]).addImage([1, 1], [1, 1]);
+   * const tpOfClass1: number[] = [];
+   * stats.forEachImage((counts) => tpOfClass1.push(counts.tp[1]));
+   * assert.deepEqual(tpOfClass1, [0, 2]);
+   * ```
+   *
+   * @param visit Called with the counts (reused arrays) and the image's index.
+   */
+  forEachImage(visit: (counts: ClassCounts, index: number) => void): void {
+    const C = this.numClasses;
+    const counts = { tp: new Float64Array(C), fp: new Float64Array(C), fn: new Float64Array(C) };
+    for (let i = 0; i < this.#numImages; i++) {
+      const start = i * C;
+      counts.tp.set(this.#tp.subarray(start, start + C));
+      counts.fp.set(this.#fp.subarray(start, start + C));
+      counts.fn.set(this.#fn.subarray(start, start + C));
+      visit(counts, i);
+    }
+  }
+
+  /**
    * Appends another dataset's images after this one's. The dataset matrix is a plain sum, so
    * dataset-level results do not depend on merge order; per-batch results do, as in training.
    *

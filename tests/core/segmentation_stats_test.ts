@@ -187,3 +187,21 @@ console.log(JSON.stringify({ bytesPerImage: (used() - before) / N, numImages: st
     await Deno.remove(script);
   }
 });
+
+Deno.test("forEachImage gives imageCounts of every image, in order, in three reused arrays", () => {
+  fc.assert(fc.property(statsArb, (stats) => {
+    const seen: number[] = [];
+    let arrays: Float64Array[] | undefined;
+    stats.forEachImage((counts, i) => {
+      seen.push(i);
+      assert.deepEqual(counts, stats.imageCounts(i));
+      arrays ??= [counts.tp, counts.fp, counts.fn];
+      assert.deepEqual([counts.tp, counts.fp, counts.fn].map((a, k) => a === arrays![k]), [
+        true,
+        true,
+        true,
+      ]);
+    });
+    assert.deepEqual(seen, [...Array(stats.numImages).keys()]);
+  }));
+});
