@@ -6,14 +6,11 @@
  */
 
 import { compare, type Comparison } from "../lib/metrics/compare.ts";
-import {
-  analyzeSavedMatrix,
-  savedMatrix,
-  type SavedMatrixReport,
-} from "../lib/keras/saved_matrix.ts";
+import type { ConfusionMatrix } from "../lib/core/confusion_matrix.ts";
+import { readSavedMatrix, type SavedMatrixReport } from "../lib/keras/saved_matrix.ts";
 import type { kerasResultOnMatrix, KerasRun } from "../lib/keras/audit.ts";
 import { type Flags, InputError, intList, requireMasks } from "./args.ts";
-import { countMasks, countOptions, loadSavedMatrix } from "./count.ts";
+import { countMasks, countOptions, loadSavedMatrix, type SavedCounts } from "./count.ts";
 import { kerasFactory, kerasName, kerasSpecs, kerasWhy } from "./keras_runs.ts";
 import { type CommandResult, num, type Rendered } from "./output.ts";
 import { sharding } from "./merge.ts";
@@ -53,14 +50,15 @@ export async function runCompare(v: Flags): Promise<CommandResult> {
       throw new InputError("Expected no --shard with --cm: a saved matrix has no files to split");
     }
     const saved = await loadSavedMatrix(v.cm);
-    let report, cm;
+    const { report, matrix: cm } = readSavedOrFail(saved, v.cm);
+    let c: Comparison;
     try {
-      report = analyzeSavedMatrix(saved.counts, saved.numClasses, saved.dtype);
-      cm = savedMatrix(saved.counts, saved.numClasses);
+      c = compare(cm);
     } catch (e) {
-      throw new InputError(`${v.cm}: ${(e as Error).message}`);
+      // no definition refuses a valid matrix today; if one did, it is this file's fault
+      if (!(e instanceof RangeError)) throw e;
+      throw new InputError(`${v.cm}: ${e.message}`);
     }
-    const c = compare(cm);
     // what Keras's result() gives on this state: the generations whose total_cm has this dtype
     const versions = saved.dtype === "float32"
       ? ["2.15", "3.7"]
@@ -114,6 +112,57 @@ export async function runCompare(v: Flags): Promise<CommandResult> {
     cm: counted.stats.confusionMatrix,
     state: shards?.state(counted.classesInferred),
   };
+}
+
+/**
+ * A saved matrix read as `compare --cm` and `explain --cm` read it ({@linkcode readSavedMatrix}):
+ * its report and its exact matrix, or one line naming the file. Negative cells are refused with
+ * the cells that wrapped and why (an int32 count that passed 2^31 - 1 cannot be recovered); a
+ * total past 2^53, too many classes or any other `RangeError` is refused with its message.
+ *
+ * @param saved the matrix as loaded from the file
+ * @param path the file, for messages
+ * @returns the report and the matrix
+ * @throws {InputError} naming the file
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readSavedOrFail } from "./compare.ts";
+ * const wrapped = { counts: new Int32Array([-2147483000, 1, 1, 5]), numClasses: 2, dtype: "int32" };
+ * assert.throws(
+ *   () => readSavedOrFail(wrapped, "cm.npy"),
+ *   /^InputError: cm\.npy: .*cell \(0, 0\) = -2147483000.*int32 count that wrapped/,
+ * );
+ * const fine = { counts: [3, 1, 0, 4], numClasses: 2, dtype: "json" };
+ * assert.equal(readSavedOrFail(fine, "cm.json").matrix.total, 8);
+ * ```
+ */
+export function readSavedOrFail(
+  saved: SavedCounts,
+  path: string,
+): { report: SavedMatrixReport; matrix: ConfusionMatrix } {
+  let reading;
+  try {
+    reading = readSavedMatrix(saved.counts, saved.numClasses, saved.dtype, path);
+  } catch (e) {
+    // RangeError (prefixed with the path) or an allocation failure: one line, exit code 2
+    const message = (e as Error)?.message ?? String(e);
+    throw new InputError(message.startsWith(`${path}: `) ? message : `${path}: ${message}`);
+  }
+  const { report, matrix } = reading;
+  if (matrix === null) {
+    const cells = report.negativeCells;
+    const shown = cells.slice(0, 5).map((c) => `(${c.trueClass}, ${c.predClass}) = ${c.value}`);
+    throw new InputError(
+      `${path}: Expected counts >= 0, but found negative ${
+        cells.length === 1 ? "cell" : `cells (${cells.length})`
+      } ${shown.join(", ")}${cells.length > 5 ? `, and ${cells.length - 5} more` : ""}: ` +
+        `the signature of an int32 count that wrapped past 2^31 - 1 = 2,147,483,647, so the ` +
+        `counts cannot be recovered; recount from the masks, or keep total_cm in int64 or float64`,
+    );
+  }
+  return { report, matrix };
 }
 
 function nanToNull(xs: number[]): (number | null)[] {

@@ -14,7 +14,7 @@ import { readMaskPairsParallel } from "../lib/io/parallel_reader.ts";
 import { DEFAULT_WHOLE_FILE_LIMIT } from "../lib/io/mask_source.ts";
 import { fileError } from "../lib/io/_files.ts";
 import { decodeNpy } from "../lib/io/npy.ts";
-import { matrixFromJSON } from "../lib/keras/saved_matrix.ts";
+import { matrixFromJSON, MAX_SAVED_MATRIX_CLASSES } from "../lib/keras/saved_matrix.ts";
 import type { KerasAudit } from "../lib/keras/audit.ts";
 import { type Flags, InputError, intFlag } from "./args.ts";
 
@@ -288,6 +288,13 @@ function progressBar(
   };
 }
 
+/**
+ * The largest file `--cm` reads: 4096 x 4096 cells of 24 characters of JSON each (a count
+ * below 2^53 has at most 16 digits) plus 1 MiB of header or surrounding JSON, 385 MiB. A .npy
+ * matrix of 4096 classes (16 bytes a cell at most) is well within it.
+ */
+const SAVED_MATRIX_MAX_BYTES = MAX_SAVED_MATRIX_CLASSES ** 2 * 24 + 2 ** 20;
+
 /** A saved confusion matrix: its cells (row-major), size and stored dtype ("json" for JSON). */
 export interface SavedCounts {
   /** Cells, row-major. */
@@ -320,9 +327,17 @@ export interface SavedCounts {
 export async function loadSavedMatrix(path: string): Promise<SavedCounts> {
   let bytes: Uint8Array;
   try {
+    // refuse a file no matrix of MAX_SAVED_MATRIX_CLASSES could fill before reading it whole
+    const size = (await Deno.stat(path)).size;
+    if (size > SAVED_MATRIX_MAX_BYTES) {
+      throw new InputError(
+        `${path}: Expected a saved confusion matrix of at most ${MAX_SAVED_MATRIX_CLASSES} ` +
+          `classes (at most ${SAVED_MATRIX_MAX_BYTES} bytes), but the file holds ${size} bytes`,
+      );
+    }
     bytes = await Deno.readFile(path);
   } catch (e) {
-    throw fileError(path, e);
+    throw e instanceof InputError ? e : fileError(path, e);
   }
   if (path.toLowerCase().endsWith(".json")) {
     let json;

@@ -7,7 +7,6 @@
 
 import type { ConfusionMatrix } from "../lib/core/confusion_matrix.ts";
 import { SegmentationStats } from "../lib/core/segmentation_stats.ts";
-import { savedMatrix } from "../lib/keras/saved_matrix.ts";
 import type { KerasRun, KerasSpec } from "../lib/keras/audit.ts";
 import { explain, type Explanation } from "../lib/metrics/explain.ts";
 import { meanIoU } from "../lib/metrics/mean_iou.ts";
@@ -15,6 +14,7 @@ import { type Flags, InputError, intList, requireMasks } from "./args.ts";
 import { countMasks, countOptions, loadSavedMatrix } from "./count.ts";
 import { kerasFactory, kerasName, kerasWhy, parseKerasName } from "./keras_runs.ts";
 import { type CommandResult, nanOrNull, num, signed } from "./output.ts";
+import { readSavedOrFail } from "./compare.ts";
 
 /**
  * Runs `explain A B` with the parsed flags.
@@ -62,12 +62,7 @@ export async function runExplain(
     if (specs.length > 0) {
       throw new InputError("Expected masks (--true/--pred) to explain Keras: --cm has no batches");
     }
-    const saved = await loadSavedMatrix(v.cm);
-    try {
-      stats = savedMatrix(saved.counts, saved.numClasses);
-    } catch (e) {
-      throw new InputError(`${v.cm}: ${(e as Error).message}`);
-    }
+    stats = readSavedOrFail(await loadSavedMatrix(v.cm), v.cm).matrix;
   } else {
     const { t, p } = requireMasks(v, "explain");
     const o = countOptions(v);
