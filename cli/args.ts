@@ -133,6 +133,71 @@ export function intFlag(name: string, text: string | undefined, min: number): nu
 }
 
 /**
+ * The most classes a command counts into: the exact state holds a C x C float64 matrix
+ * (C² × 8 bytes: 128 MiB at 4,096 classes, and counting keeps up to three such copies, for the
+ * Keras batches and the report) plus C × 12 bytes per image. A class count inferred from the
+ * labels above this (one stray 65535 in a 16-bit PNG would ask for a 65,536² matrix of 32 GiB)
+ * is refused, and so is a larger `--classes`, before anything is read.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MAX_CLASSES } from "./args.ts";
+ * assert.equal(MAX_CLASSES ** 2 * 8, 128 * 2 ** 20); // bytes of one matrix at the limit
+ * ```
+ */
+export const MAX_CLASSES = 4096;
+
+/**
+ * The value of `--classes`: an integer in [2, {@linkcode MAX_CLASSES}], or undefined when the
+ * flag is absent.
+ *
+ * @param text the value as typed
+ * @returns the number of classes, or undefined
+ * @throws {InputError} naming `--classes` for anything else
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { classesFlag } from "./args.ts";
+ * assert.equal(classesFlag("19"), 19);
+ * assert.throws(() => classesFlag("65536"), /--classes to be at most 4096 .*but found '65536'/);
+ * ```
+ */
+export function classesFlag(text: string | undefined): number | undefined {
+  const c = intFlag("classes", text, 2);
+  if (c !== undefined && c > MAX_CLASSES) {
+    throw new InputError(
+      `Expected --classes to be at most ${MAX_CLASSES} (the exact state is a C x C float64 ` +
+        `matrix: ${MAX_CLASSES} classes take 128 MiB, ${c} would take ${gib(c)}), but found ` +
+        `'${text}'`,
+    );
+  }
+  return c;
+}
+
+/**
+ * The memory of a C x C float64 matrix, in words ("32 GiB").
+ *
+ * @param numClasses C
+ * @returns e.g. "32 GiB" for 65,536 classes, "128 MiB" for 4,096
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gib } from "./args.ts";
+ * assert.equal(gib(65536), "32 GiB");
+ * assert.equal(gib(4096), "128 MiB");
+ * ```
+ */
+export function gib(numClasses: number): string {
+  const bytes = numClasses * numClasses * 8;
+  return bytes >= 2 ** 30
+    ? `${+(bytes / 2 ** 30).toPrecision(3)} GiB`
+    : `${+(bytes / 2 ** 20).toPrecision(3)} MiB`;
+}
+
+/**
  * A comma-separated list of integers, each at least `min` (see {@linkcode intFlag}).
  *
  * @param name the flag, without dashes

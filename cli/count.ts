@@ -16,7 +16,7 @@ import { fileError } from "../lib/io/_files.ts";
 import { decodeNpy } from "../lib/io/npy.ts";
 import { matrixFromJSON, MAX_SAVED_MATRIX_CLASSES } from "../lib/keras/saved_matrix.ts";
 import type { KerasAudit } from "../lib/keras/audit.ts";
-import { type Flags, InputError, intFlag } from "./args.ts";
+import { classesFlag, type Flags, gib, InputError, intFlag, MAX_CLASSES } from "./args.ts";
 
 /** How masks are counted: the flags `--classes`, `--ignore`, `--out-of-range`, `--axis`. */
 export interface CountOptions {
@@ -84,7 +84,7 @@ export function countOptions(v: Flags): CountOptions {
     throw new InputError(`Expected --axis to be an integer, but found '${v.axis}'`);
   }
   return {
-    numClasses: intFlag("classes", v.classes, 2),
+    numClasses: classesFlag(v.classes),
     ignore: v.ignore === undefined ? [] : v.ignore.split(",").map((t) => {
       const x = Number(t.trim());
       if (!/^-?[0-9]+$/.test(t.trim()) || !Number.isSafeInteger(x)) {
@@ -179,6 +179,7 @@ export async function countMasks(
       maxPixels: o.maxPixels,
       wholeFileLimit: WHOLE_FILE_LIMIT,
     });
+    if (numClasses > MAX_CLASSES) throw tooManyClasses(numClasses, truePath, predPath, o.axis);
   }
   let stats: SegmentationStats;
   try {
@@ -219,6 +220,24 @@ export async function countMasks(
   }
   if (stats.numImages === 0) throw new InputError("Expected at least one image, but found none");
   return { stats, keras, numClasses, classesInferred: inferred, files: pairs.length };
+}
+
+/** The refusal of an inferred class count above MAX_CLASSES, naming the inputs and --classes. */
+function tooManyClasses(
+  numClasses: number,
+  truePath: string,
+  predPath: string,
+  axis: number | undefined,
+): InputError {
+  const what = axis !== undefined
+    ? `the class axis (--axis ${axis}) of ${predPath} has ${numClasses} entries`
+    : `the largest label in ${truePath} and ${predPath} is ${numClasses - 1}, which implies ` +
+      `${numClasses} classes`;
+  return new InputError(
+    `Expected at most ${MAX_CLASSES} classes, but ${what} (a ${numClasses} x ${numClasses} ` +
+      `matrix of ${gib(numClasses)}); pass --classes N (at most ${MAX_CLASSES}) with ` +
+      `--out-of-range drop or miss, or --ignore LABEL for a label that marks pixels to leave out`,
+  );
 }
 
 /** Rewrites a counting error ("... at index 12") into one that names the file and pixel. */

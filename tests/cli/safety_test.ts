@@ -4,8 +4,18 @@
  * `main()` runs in this process (tests/fuzz/run_main.ts) unless a case needs a real process.
  */
 import assert from "node:assert/strict";
+import { encode } from "fast-png";
 import { encodeNpy } from "../../lib/io/npy.ts";
 import { assertOneLineError, runMain } from "../fuzz/run_main.ts";
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function tempDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "cli_safety_" });
@@ -79,6 +89,71 @@ Deno.test("--cm of a valid int32 matrix is still read exactly", async () => {
     assert.equal(json.pixels, 2 ** 31 - 1 + 3 + 2 + 9);
     const iou0 = (2 ** 31 - 1) / (2 ** 31 - 1 + 3 + 2), iou1 = 9 / (9 + 3 + 2);
     assert.equal(json.values.dataset, (iou0 + iou1) / 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// ---- class counts bounded ----
+
+Deno.test("an inferred class count above 4096 is refused naming --classes; 300 classes still count", async () => {
+  const dir = await tempDir();
+  try {
+    // a 16-bit PNG with one stray 65535: a 65536^2 matrix (32 GiB) if it were believed
+    const labels = new Uint16Array([0, 1, 1, 65535]);
+    const png = encode({ width: 2, height: 2, channels: 1, depth: 16, data: labels });
+    await Deno.writeFile(`${dir}/t.png`, png);
+    await Deno.writeFile(`${dir}/p.png`, png);
+    const r = await runMain(["compare", "--true", "t.png", "--pred", "p.png", "--out", "o"], dir);
+    assertOneLineError(r, "t.png");
+    assert.match(r.stderr, /at most 4096 classes, but the largest label .* is 65535/);
+    assert.match(r.stderr, /65536 x 65536 matrix of 32 GiB.*--classes/);
+    assert.equal(await exists(`${dir}/o`), false);
+    // scores whose class axis is 5000 long
+    const scores = encodeNpy({ shape: [1, 1, 5000], data: new Float32Array(5000) });
+    await Deno.writeFile(`${dir}/s.npy`, scores);
+    await Deno.writeFile(`${dir}/l.npy`, encodeNpy({ shape: [1, 1], data: new Uint8Array(1) }));
+    const axis = await runMain(
+      ["compare", "--true", "l.npy", "--pred", "s.npy", "--axis", "-1"],
+      dir,
+    );
+    assertOneLineError(axis, "s.npy");
+    assert.match(axis.stderr, /class axis \(--axis -1\) of s\.npy has 5000 entries.*--classes/);
+    // ordinary counts: labels up to 299 infer 300 classes, counted exactly
+    const t = Uint16Array.from({ length: 600 }, (_, k) => k % 300);
+    const p = Uint16Array.from({ length: 600 }, (_, k) => k % 3 === 0 ? 0 : k % 300);
+    await Deno.writeFile(`${dir}/t.npy`, encodeNpy({ shape: [20, 30], data: t }));
+    await Deno.writeFile(`${dir}/p.npy`, encodeNpy({ shape: [20, 30], data: p }));
+    const ok = await runMain(
+      ["compare", "--true", "t.npy", "--pred", "p.npy", "--format", "json"],
+      dir,
+    );
+    assert.equal(ok.code, 0, ok.stderr);
+    const json = JSON.parse(ok.stdout);
+    assert.equal(json.numClasses, 300);
+    let tp = 0;
+    for (let k = 0; k < 600; k++) if (t[k] === p[k]) tp++;
+    assert.equal(
+      json.confusionMatrix.reduce((s: number, row: number[], i: number) => s + row[i], 0),
+      tp,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an explicit --classes above 4096 is refused before anything is read", async () => {
+  const dir = await tempDir();
+  try {
+    for (const command of [["compare"], ["keras"], ["explain", "dataset", "micro"]]) {
+      // the files do not exist: the flag is refused first
+      const r = await runMain(
+        [...command, "--true", "t", "--pred", "p", "--classes", "65536"],
+        dir,
+      );
+      assertOneLineError(r, "--classes");
+      assert.match(r.stderr, /at most 4096 .*65536 would take 32 GiB.*found '65536'/);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
