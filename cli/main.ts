@@ -35,7 +35,7 @@
 
 import { formatFlag, InputError, parseFlags } from "./args.ts";
 import { helpText, type HelpTopic } from "./help.ts";
-import { type CommandResult, emit } from "./output.ts";
+import { type CommandResult, emit, guardOutputs } from "./output.ts";
 import { programName } from "./program.ts";
 import { runCompare } from "./compare.ts";
 import { runDemo } from "./demo.ts";
@@ -100,6 +100,8 @@ export async function main(args: string[]): Promise<number> {
       throw new InputError(`Expected --shard with 'compare' only, but found it with '${command}'`);
     }
     const format = formatFlag(values.format);
+    // an output that is an input, or two outputs that are one file: refused before any work
+    await guardOutputs(values, command, positionals);
     let result: CommandResult;
     if (command === "demo") {
       result = values.true !== undefined || values.pred !== undefined || values.cm !== undefined
