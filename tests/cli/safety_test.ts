@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { encode } from "fast-png";
-import { encodeNpy } from "../../lib/io/npy.ts";
+import { decodeNpy, encodeNpy } from "../../lib/io/npy.ts";
 import { assertOneLineError, runMain } from "../fuzz/run_main.ts";
 
 async function exists(path: string): Promise<boolean> {
@@ -153,6 +153,210 @@ Deno.test("an explicit --classes above 4096 is refused before anything is read",
       );
       assertOneLineError(r, "--classes");
       assert.match(r.stderr, /at most 4096 .*65536 would take 32 GiB.*found '65536'/);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// ---- outputs that cannot hurt ----
+
+/** Two 2x2 masks in `dir`: t.npy and p.npy, and their compare JSON as written to `--out`. */
+async function twoMasks(dir: string): Promise<string> {
+  await Deno.writeFile(
+    `${dir}/t.npy`,
+    encodeNpy({ shape: [2, 2], data: new Uint8Array([0, 1, 1, 1]) }),
+  );
+  await Deno.writeFile(
+    `${dir}/p.npy`,
+    encodeNpy({ shape: [2, 2], data: new Uint8Array([0, 1, 0, 1]) }),
+  );
+  const r = await runMain(
+    ["compare", "--true", "t.npy", "--pred", "p.npy", "--format", "json"],
+    dir,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
+}
+
+async function bytesOf(path: string): Promise<Uint8Array> {
+  return await Deno.readFile(path);
+}
+
+Deno.test("an output that is an input file (by name, link or folder) is refused before any work", async () => {
+  const dir = await tempDir();
+  try {
+    await twoMasks(dir);
+    await Deno.mkdir(`${dir}/gt`);
+    await Deno.mkdir(`${dir}/pr`);
+    await Deno.copyFile(`${dir}/t.npy`, `${dir}/gt/a.npy`);
+    await Deno.copyFile(`${dir}/p.npy`, `${dir}/pr/a.npy`);
+    await Deno.symlink(`${dir}/t.npy`, `${dir}/link-to-t.json`);
+    await Deno.writeTextFile(`${dir}/cm.json`, "[[3, 1], [0, 4]]");
+    const before = { t: await bytesOf(`${dir}/t.npy`), a: await bytesOf(`${dir}/gt/a.npy`) };
+    const masks = ["compare", "--true", "t.npy", "--pred", "p.npy"];
+    const cases: [string[], string][] = [
+      [[...masks, "--out", "t.npy"], "t.npy"],
+      [[...masks, "--out", "./t.npy"], "t.npy"],
+      [[...masks, "--out", "link-to-t.json"], "link-to-t.json"],
+      [[...masks, "--save-cm", "p.npy"], "p.npy"],
+      [["compare", "--true", "gt", "--pred", "pr", "--save-cm", "gt/a.npy"], "gt/a.npy"],
+      [["compare", "--true", "gt/", "--pred", "pr", "--out", "pr/../gt/a.npy"], "gt/a.npy"],
+      [["compare", "--cm", "cm.json", "--out", "cm.json"], "cm.json"],
+      [["explain", "dataset", "micro", "--cm", "cm.json", "--save-cm", "cm.json"], "cm.json"],
+    ];
+    for (const [args, named] of cases) {
+      const r = await runMain(args, dir);
+      assertOneLineError(r, named);
+      assert.match(r.stderr, /to be a file other than the inputs/);
+    }
+    assert.deepEqual(await bytesOf(`${dir}/t.npy`), before.t);
+    assert.deepEqual(await bytesOf(`${dir}/gt/a.npy`), before.a);
+    assert.equal(await Deno.readTextFile(`${dir}/cm.json`), "[[3, 1], [0, 4]]");
+    assert.ok((await Deno.lstat(`${dir}/link-to-t.json`)).isSymlink);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+      "cm.json",
+      "gt",
+      "link-to-t.json",
+      "p.npy",
+      "pr",
+      "t.npy",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("two outputs that are one file are refused; a folder or a dangling link as output is refused", async () => {
+  const dir = await tempDir();
+  try {
+    await twoMasks(dir);
+    await Deno.writeTextFile(`${dir}/r.json`, "old");
+    await Deno.symlink("r.json", `${dir}/also-r.json`);
+    await Deno.symlink("nowhere/x.json", `${dir}/dangling.json`);
+    await Deno.mkdir(`${dir}/folder`);
+    const masks = ["compare", "--true", "t.npy", "--pred", "p.npy"];
+    const cases: [string[], string, RegExp][] = [
+      [
+        [...masks, "--out", "r.json", "--save-state", "also-r.json"],
+        "also-r.json",
+        /both .*r\.json/,
+      ],
+      [[...masks, "--out", "x.json", "--save-cm", "./x.json"], "x.json", /both .*x\.json/],
+      [[...masks, "--out", "folder"], "folder", /found a folder/],
+      [[...masks, "--out", "dangling.json"], "dangling.json", /leads nowhere/],
+    ];
+    for (const [args, named, why] of cases) {
+      const r = await runMain(args, dir);
+      assertOneLineError(r, named);
+      assert.match(r.stderr, why);
+    }
+    assert.equal(await Deno.readTextFile(`${dir}/r.json`), "old");
+    assert.equal(await Deno.readLink(`${dir}/dangling.json`), "nowhere/x.json");
+    assert.equal(await exists(`${dir}/x.json`), false);
+    assert.equal(await exists(`${dir}/nowhere`), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a symbolic link as output is written through to its file and stays a link", async () => {
+  const dir = await tempDir();
+  try {
+    const expected = await twoMasks(dir);
+    await Deno.mkdir(`${dir}/results`);
+    await Deno.writeTextFile(`${dir}/results/r.json`, "old");
+    await Deno.chmod(`${dir}/results/r.json`, 0o640);
+    await Deno.symlink("results/r.json", `${dir}/r.json`);
+    const r = await runMain(
+      ["compare", "--true", "t.npy", "--pred", "p.npy", "--format", "json", "--out", "r.json"],
+      dir,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok((await Deno.lstat(`${dir}/r.json`)).isSymlink);
+    assert.equal(await Deno.readLink(`${dir}/r.json`), "results/r.json");
+    assert.equal(await Deno.readTextFile(`${dir}/results/r.json`), expected);
+    assert.equal((await Deno.stat(`${dir}/results/r.json`)).mode! & 0o777, 0o640);
+    // no temporary file left in either folder
+    assert.deepEqual([...Deno.readDirSync(`${dir}/results`)].map((e) => e.name), ["r.json"]);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+      "p.npy",
+      "r.json",
+      "results",
+      "t.npy",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a character device and a FIFO as output are written through, never replaced", async () => {
+  const dir = await tempDir();
+  try {
+    const expected = await twoMasks(dir);
+    const masks = ["compare", "--true", "t.npy", "--pred", "p.npy", "--format", "json"];
+    const devNull = await runMain([...masks, "--out", "/dev/null"], dir);
+    assert.equal(devNull.code, 0, devNull.stderr);
+    assert.equal(devNull.stdout, "");
+    assert.ok((await Deno.lstat("/dev/null")).isCharDevice);
+    const mkfifo = await new Deno.Command("mkfifo", { args: [`${dir}/fifo`] }).output();
+    assert.equal(mkfifo.code, 0);
+    const reading = Deno.readTextFile(`${dir}/fifo`); // the concurrent reader
+    const r = await runMain([...masks, "--out", "fifo", "--save-cm", "cm.npy"], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await reading, expected);
+    assert.ok((await Deno.lstat(`${dir}/fifo`)).isFifo);
+    // the regular output beside it was written too
+    const cm = decodeNpy(await bytesOf(`${dir}/cm.npy`), "cm.npy");
+    assert.deepEqual([cm.dtype, [...cm.data]], ["int64", [1, 0, 1, 2]]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a failing run leaves no output and no temporary file", async () => {
+  const dir = await tempDir();
+  try {
+    await twoMasks(dir);
+    await Deno.writeTextFile(`${dir}/r.json`, "old");
+    const before = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    const runs = [
+      // fails while counting: a missing prediction
+      ["compare", "--true", "t.npy", "--pred", "missing.npy", "--out", "new.json"],
+      // fails after the command, when the outputs are gathered: risk has no matrix
+      [
+        "risk",
+        "--images",
+        "8",
+        "--image-size",
+        "64x64",
+        "--batch-size",
+        "4",
+        "--classes",
+        "2",
+        "--out",
+        "r.json",
+        "--save-cm",
+        "cm.npy",
+      ],
+      // fails at the second output: its folder does not exist
+      [
+        "compare",
+        "--true",
+        "t.npy",
+        "--pred",
+        "p.npy",
+        "--out",
+        "r.json",
+        "--save-cm",
+        "no/cm.npy",
+      ],
+    ];
+    for (const args of runs) {
+      const r = await runMain(args, dir);
+      assert.equal(r.code, 2, r.stderr);
+      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), before);
+      assert.equal(await Deno.readTextFile(`${dir}/r.json`), "old");
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
