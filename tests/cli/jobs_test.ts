@@ -95,3 +95,58 @@ Deno.test("cli --jobs: the first bad file is the error for every N; a bad N is r
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("cli --jobs: both parallel paths (workers count, or only read) match one job", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cli_jobs_" });
+  try {
+    await folder(dir);
+    const base = [
+      "compare",
+      "--true",
+      "gt",
+      "--pred",
+      "pred",
+      "--ignore",
+      "255",
+      "--format",
+      "json",
+    ];
+    // --keras none: the workers count; --out-of-range drop with Keras: Keras needs the pixels,
+    // so the workers only read; 4 classes: labels 4 are out of range, dropped
+    for (
+      const flags of [
+        ["--classes", "5", "--keras", "none"],
+        ["--classes", "4", "--out-of-range", "drop", "--batch-size", "2"],
+      ]
+    ) {
+      const serial = await cli([...base, ...flags], dir);
+      assert.equal(serial.code, 0, serial.stderr);
+      for (const jobs of ["2", "3"]) {
+        const r = await cli([...base, ...flags, "--jobs", jobs], dir);
+        assert.equal(r.stdout, serial.stdout, `${flags.join(" ")} --jobs ${jobs}`);
+      }
+    }
+    // a label the policy rejects, counted in a worker: the same message as counted here
+    const labels = [
+      "compare",
+      "--true",
+      "gt",
+      "--pred",
+      "pred",
+      "--classes",
+      "4",
+      "--keras",
+      "none",
+    ];
+    const serial = await cli([...labels, "--ignore", "255"], dir);
+    assert.equal(serial.code, 2);
+    assert.match(serial.stderr, /Expected (true|predicted) labels to be class ids in \[0, 4\)/);
+    for (const jobs of ["2", "3"]) {
+      const r = await cli([...labels, "--ignore", "255", "--jobs", jobs], dir);
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr, serial.stderr);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
