@@ -141,14 +141,194 @@ export function pixelPosition(index: number, shape: readonly number[]): string {
   return `element (${idx.join(", ")})`;
 }
 
-/** Folders deeper than this below the root are not searched (a guard against link loops). */
-const MAX_DEPTH = 32;
+/** What the folder walk does with a symbolic link (the CLI's `--symlinks`). */
+export type SymlinkPolicy = "follow" | "skip" | "error";
+
+/** A file or link the folder walk did not use, and why. */
+export interface SkippedFile {
+  /** The path, starting with the folder as given. */
+  path: string;
+  /** Why it was left out, in words. */
+  why: string;
+}
+
+/** Options of {@linkcode findMasks} and {@linkcode pairMasks}. */
+export interface FindMasksOptions {
+  /**
+   * `"follow"` (default): links to files and folders are followed, a link that leads back to a
+   * folder being walked is walked once; `"skip"`: links are not followed (and are listed as
+   * skipped); `"error"`: a link is an error naming it.
+   */
+  symlinks?: SymlinkPolicy;
+}
+
+/** What {@linkcode findMasks} found. */
+export interface FoundMasks {
+  /** The mask files, relative to the folder with `/` separators, sorted. */
+  files: string[];
+  /**
+   * Entries that looked like masks but were not used (a link to nothing, a FIFO named
+   * `a.png`), and links that were not followed (a loop, or `symlinks: "skip"`), in walk order.
+   */
+  skipped: SkippedFile[];
+}
+
+function looksLikeMask(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower.endsWith(".npy") || lower.endsWith(".png");
+}
+
+function kindOf(info: Deno.FileInfo): string {
+  return info.isFifo
+    ? "a FIFO"
+    : info.isCharDevice
+    ? "a character device"
+    : info.isBlockDevice
+    ? "a block device"
+    : info.isSocket
+    ? "a socket"
+    : "not a regular file";
+}
+
+/**
+ * Finds the mask files (`.npy` and `.png`, any letter case) under `dir` at any depth, as paths
+ * relative to `dir` with `/` separators, sorted, with the entries it left out and why.
+ * Symbolic links are followed by default; a link that leads back to a folder being walked
+ * (a loop, told by the folder's real path) is not walked again, so every folder of a cycle is
+ * walked once. Files that are not masks are neither listed nor reported.
+ *
+ * @param dir the folder to search
+ * @param options `symlinks`: follow (default), skip or error
+ * @returns the files and the skipped entries
+ * @throws {InputError} when `dir` or a folder below it cannot be read, or for a link under
+ *   `symlinks: "error"`
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { findMasks } from "./dataset.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/a`);
+ * await Deno.writeFile(`${dir}/a/x.png`, new Uint8Array());
+ * await Deno.symlink(dir, `${dir}/a/up`); // a loop back to the top
+ * await Deno.symlink("gone.png", `${dir}/y.png`); // a link to nothing
+ * const found = await findMasks(dir);
+ * assert.deepEqual(found.files, ["a/x.png"]);
+ * assert.deepEqual(found.skipped.map((s) => s.path), [`${dir}/a/up`, `${dir}/y.png`].sort());
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function findMasks(dir: string, options: FindMasksOptions = {}): Promise<FoundMasks> {
+  try {
+    return Promise.resolve(walkMasks(dir, options.symlinks ?? "follow"));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function walkMasks(dir: string, symlinks: SymlinkPolicy): FoundMasks {
+  if (symlinks !== "follow" && symlinks !== "skip" && symlinks !== "error") {
+    throw new InputError(
+      `Expected --symlinks to be follow, skip or error, but found '${symlinks as string}'`,
+    );
+  }
+  const files: string[] = [];
+  const skipped: SkippedFile[] = [];
+  const realOf = (path: string) => {
+    try {
+      return Deno.realPathSync(path);
+    } catch (e) {
+      throw fileError(path, e);
+    }
+  };
+  // depth-first with an explicit stack (no depth limit, no recursion): a folder's real path is
+  // on `walking` while its subfolders are walked, so a link back to it is a loop
+  const walking = new Set<string>();
+  type Step = { rel: string; real: string } | { leave: string };
+  const stack: Step[] = [{ rel: "", real: realOf(dir) }];
+  while (stack.length > 0) {
+    const step = stack.pop()!;
+    if ("leave" in step) {
+      walking.delete(step.leave);
+      continue;
+    }
+    const { rel, real } = step;
+    walking.add(real);
+    stack.push({ leave: real });
+    const here = rel === "" ? dir : `${dir}/${rel}`;
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(here)];
+    } catch (e) {
+      throw fileError(here, e);
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const below: Step[] = []; // subfolders, pushed last so they are walked in name order
+    for (const entry of entries) {
+      const path = rel === "" ? entry.name : `${rel}/${entry.name}`;
+      const full = `${dir}/${path}`;
+      const mask = looksLikeMask(entry.name);
+      if (entry.isDirectory) {
+        below.push({ rel: path, real: realOf(full) });
+        continue;
+      }
+      if (entry.isFile) {
+        if (mask) files.push(path);
+        continue;
+      }
+      if (!entry.isSymlink) {
+        if (mask) skipped.push({ path: full, why: `${kindOf(Deno.lstatSync(full))}, not read` });
+        continue;
+      }
+      let target = "?";
+      try {
+        target = Deno.readLinkSync(full);
+      } catch { /* shown as ? */ }
+      let info: Deno.FileInfo | undefined;
+      try {
+        info = Deno.statSync(full); // follows the link
+      } catch { /* a link to nothing */ }
+      if (info === undefined ? !mask : !info.isDirectory && !mask) continue; // never a mask
+      if (symlinks === "error") {
+        throw new InputError(
+          `${full}: Expected no symbolic links (--symlinks error), but found one to ${target}`,
+        );
+      }
+      if (info === undefined) {
+        skipped.push({ path: full, why: `a symbolic link to nothing (${target})` });
+        continue;
+      }
+      if (symlinks === "skip") {
+        skipped.push({
+          path: full,
+          why: `a symbolic link to ${target}, not followed (--symlinks skip)`,
+        });
+        continue;
+      }
+      if (info.isDirectory) {
+        const linked = realOf(full);
+        if (walking.has(linked)) {
+          skipped.push({
+            path: full,
+            why: `a symbolic link back to ${linked}, a folder being walked (a loop, walked once)`,
+          });
+        } else below.push({ rel: path, real: linked });
+      } else if (info.isFile) files.push(path);
+      else skipped.push({ path: full, why: `a symbolic link to ${kindOf(info)}, not read` });
+    }
+    for (let k = below.length - 1; k >= 0; k--) stack.push(below[k]);
+  }
+  skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files: files.sort(), skipped };
+}
 
 /**
  * Finds the mask files (`.npy` and `.png`, any letter case) under `dir`, recursively, as paths
- * relative to `dir` with `/` separators, sorted.
+ * relative to `dir` with `/` separators, sorted: the files of {@linkcode findMasks}, symbolic
+ * links followed and loops walked once.
  *
  * @param dir the folder to search
+ * @param options `symlinks`: follow (default), skip or error
  * @returns the relative paths, sorted
  * @throws {InputError} when `dir` or a folder below it cannot be read
  *
@@ -165,30 +345,8 @@ const MAX_DEPTH = 32;
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function listMasks(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = (rel: string, depth: number) => {
-    if (depth > MAX_DEPTH) return;
-    const here = rel === "" ? dir : `${dir}/${rel}`;
-    let entries: Deno.DirEntry[];
-    try {
-      entries = [...Deno.readDirSync(here)];
-    } catch (e) {
-      throw fileError(here, e);
-    }
-    for (const entry of entries) {
-      const name = entry.name.toLowerCase();
-      const path = rel === "" ? entry.name : `${rel}/${entry.name}`;
-      if (entry.isDirectory) walk(path, depth + 1);
-      else if (entry.isFile && (name.endsWith(".npy") || name.endsWith(".png"))) out.push(path);
-    }
-  };
-  try {
-    walk("", 0);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  return Promise.resolve(out.sort());
+export async function listMasks(dir: string, options: FindMasksOptions = {}): Promise<string[]> {
+  return (await findMasks(dir, options)).files;
 }
 
 /** A ground-truth file and the prediction file it is compared with. */
@@ -211,6 +369,8 @@ const LISTED = 20;
  *
  * @param truePath ground-truth file or folder
  * @param predPath prediction file or folder
+ * @param options `symlinks` (see {@linkcode findMasks}); `skipped` collects what the folder walk
+ *   left out
  * @returns the pairs, sorted by name
  * @throws {InputError} when a path is missing, one is a file and the other a folder, a file
  *   has no partner (the message lists them), a name is taken twice, or the folders hold no masks
@@ -234,7 +394,11 @@ const LISTED = 20;
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function pairMasks(truePath: string, predPath: string): Promise<MaskPair[]> {
+export async function pairMasks(
+  truePath: string,
+  predPath: string,
+  options: FindMasksOptions & { skipped?: SkippedFile[] } = {},
+): Promise<MaskPair[]> {
   const [t, p] = [statOrFail(truePath), statOrFail(predPath)];
   if (t.isDirectory !== p.isDirectory) {
     throw new InputError(
@@ -245,8 +409,10 @@ export async function pairMasks(truePath: string, predPath: string): Promise<Mas
   }
   if (!t.isDirectory) return [{ truePath, predPath }];
   const tRoot = truePath.replace(/\/+$/, ""), pRoot = predPath.replace(/\/+$/, "");
-  const trueFiles = await listMasks(tRoot);
-  const predFiles = await listMasks(pRoot);
+  const trueFound = await findMasks(tRoot, options);
+  const predFound = await findMasks(pRoot, options);
+  options.skipped?.push(...trueFound.skipped, ...predFound.skipped);
+  const [trueFiles, predFiles] = [trueFound.files, predFound.files];
   let pairing;
   try {
     pairing = pairByName(trueFiles, predFiles); // by the path relative to each root

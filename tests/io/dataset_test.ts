@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { encode } from "fast-png";
 import {
+  findMasks,
   listMasks,
   type MaskPair,
   pairByName,
   pairMasks,
   pixelPosition,
+  type SkippedFile,
   toLabelArray,
 } from "../../lib/io/dataset.ts";
 import { InputError } from "../../lib/io/input_error.ts";
@@ -300,5 +302,96 @@ Deno.test("readMaskPairs: maxPixels refuses a bigger read of either format, nami
       () => collect(one, { maxPixels: 5 }),
       (e) => e instanceof InputError && e.message.startsWith(`${dir}/p.png: `),
     );
+  });
+});
+
+// ---- symbolic links, loops and depth (issue 14) ----
+
+Deno.test("findMasks: files 40 levels deep are found (no depth limit)", async () => {
+  await withDir(async (dir) => {
+    const deep = Array.from({ length: 40 }, (_, k) => `d${k}`).join("/");
+    await touch(dir, [`${deep}/x.npy`, "top.png"]);
+    const found = await findMasks(dir);
+    assert.deepEqual(found.files, [`${deep}/x.npy`, "top.png"]);
+    assert.deepEqual(found.skipped, []);
+  });
+});
+
+Deno.test("findMasks: links to files and folders are followed; a loop is walked once and reported", async () => {
+  await withDir(async (dir) => {
+    await touch(dir, ["data/a/x.png", "elsewhere/y.npy", "elsewhere/sub/z.png"]);
+    await Deno.symlink(`${dir}/elsewhere`, `${dir}/data/linked`); // a folder outside
+    await Deno.symlink("a/x.png", `${dir}/data/same-x.png`); // a file, relative link
+    await Deno.symlink("..", `${dir}/data/a/up`); // a loop back to data
+    await Deno.symlink(".", `${dir}/data/a/self`); // a loop onto itself
+    const found = await findMasks(`${dir}/data`);
+    assert.deepEqual(found.files, [
+      "a/x.png",
+      "linked/sub/z.png",
+      "linked/y.npy",
+      "same-x.png",
+    ]);
+    assert.deepEqual(found.skipped.map((s) => s.path), [
+      `${dir}/data/a/self`,
+      `${dir}/data/a/up`,
+    ]);
+    for (const s of found.skipped) assert.match(s.why, /a loop, walked once/);
+    assert.deepEqual(await listMasks(`${dir}/data`), found.files);
+    // two folders that link into each other: each is walked once
+    await touch(dir, ["p/1.png", "q/2.png"]);
+    await Deno.symlink(`${dir}/q`, `${dir}/p/q`);
+    await Deno.symlink(`${dir}/p`, `${dir}/q/p`);
+    const cycle = await findMasks(`${dir}/p`);
+    assert.deepEqual(cycle.files, ["1.png", "q/2.png"]);
+    assert.deepEqual(cycle.skipped.map((s) => s.path), [`${dir}/p/q/p`]);
+  });
+});
+
+Deno.test("findMasks: --symlinks skip lists the links it did not follow; error names the link", async () => {
+  await withDir(async (dir) => {
+    await touch(dir, ["data/a.png", "out/b.png", "out/c/d.npy", "data/notes.txt"]);
+    await Deno.symlink(`${dir}/out/b.png`, `${dir}/data/b.png`);
+    await Deno.symlink(`${dir}/out/c`, `${dir}/data/c`);
+    await Deno.symlink(`${dir}/data/notes.txt`, `${dir}/data/notes-link.txt`); // no mask: silent
+    const skip = await findMasks(`${dir}/data`, { symlinks: "skip" });
+    assert.deepEqual(skip.files, ["a.png"]);
+    assert.deepEqual(skip.skipped.map((s) => s.path), [`${dir}/data/b.png`, `${dir}/data/c`]);
+    for (const s of skip.skipped) assert.match(s.why, /not followed \(--symlinks skip\)/);
+    await assert.rejects(
+      () => findMasks(`${dir}/data`, { symlinks: "error" }),
+      (e: Error) =>
+        e instanceof InputError &&
+        /data\/b\.png: Expected no symbolic links \(--symlinks error\), but found one to /.test(
+          e.message,
+        ),
+    );
+    await assert.rejects(
+      () => findMasks(`${dir}/data`, { symlinks: "sometimes" as never }),
+      /--symlinks to be follow, skip or error, but found 'sometimes'/,
+    );
+  });
+});
+
+Deno.test("findMasks: a link to nothing and a FIFO named like a mask are skipped and reported", async () => {
+  await withDir(async (dir) => {
+    await touch(dir, ["a.png"]);
+    await Deno.symlink("gone.png", `${dir}/b.png`);
+    const mkfifo = await new Deno.Command("mkfifo", { args: [`${dir}/c.npy`] }).output();
+    assert.equal(mkfifo.code, 0);
+    const found = await findMasks(dir);
+    assert.deepEqual(found.files, ["a.png"]);
+    assert.deepEqual(found.skipped, [
+      { path: `${dir}/b.png`, why: "a symbolic link to nothing (gone.png)" },
+      { path: `${dir}/c.npy`, why: "a FIFO, not read" },
+    ]);
+    // pairMasks collects what both walks skipped
+    await touch(dir, ["pr/a.png"]);
+    await Deno.mkdir(`${dir}/gt`);
+    await Deno.rename(`${dir}/a.png`, `${dir}/gt/a.png`);
+    await Deno.symlink("gone.png", `${dir}/pr/z.png`);
+    const skipped: SkippedFile[] = [];
+    const pairs = await pairMasks(`${dir}/gt`, `${dir}/pr`, { skipped });
+    assert.equal(pairs.length, 1);
+    assert.deepEqual(skipped.map((s) => s.path), [`${dir}/pr/z.png`]);
   });
 });
