@@ -39,6 +39,7 @@ export type Flags = {
   shard?: string;
   "save-state"?: string;
   jobs?: string;
+  symlinks?: string;
 };
 
 const OPTIONS = {
@@ -67,6 +68,7 @@ const OPTIONS = {
   shard: { type: "string" },
   "save-state": { type: "string" },
   jobs: { type: "string" },
+  symlinks: { type: "string" },
 } as const;
 
 /**
@@ -195,6 +197,29 @@ export function gib(numClasses: number): string {
   return bytes >= 2 ** 30
     ? `${+(bytes / 2 ** 30).toPrecision(3)} GiB`
     : `${+(bytes / 2 ** 20).toPrecision(3)} MiB`;
+}
+
+/**
+ * The value of `--symlinks`: what the folder walk does with a symbolic link (default follow).
+ *
+ * @param text the value as typed
+ * @returns `"follow"`, `"skip"` or `"error"`
+ * @throws {InputError} for another value
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { symlinksFlag } from "./args.ts";
+ * assert.equal(symlinksFlag(undefined), "follow");
+ * assert.throws(() => symlinksFlag("never"), /--symlinks to be follow, skip or error/);
+ * ```
+ */
+export function symlinksFlag(text: string | undefined): "follow" | "skip" | "error" {
+  const s = text ?? "follow";
+  if (s !== "follow" && s !== "skip" && s !== "error") {
+    throw new InputError(`Expected --symlinks to be follow, skip or error, but found '${s}'`);
+  }
+  return s;
 }
 
 /**

@@ -8,7 +8,13 @@
  */
 
 import { SegmentationStats } from "../lib/core/segmentation_stats.ts";
-import { type MaskPair, pairMasks, pixelPosition } from "../lib/io/dataset.ts";
+import {
+  type MaskPair,
+  pairMasks,
+  pixelPosition,
+  type SkippedFile,
+  type SymlinkPolicy,
+} from "../lib/io/dataset.ts";
 import { inferNumClasses, type MaskImage } from "../lib/io/mask_reader.ts";
 import { readMaskPairsParallel } from "../lib/io/parallel_reader.ts";
 import { countMaskPairsParallel } from "../lib/accel/mask_count_pool.ts";
@@ -17,7 +23,15 @@ import { fileError } from "../lib/io/_files.ts";
 import { decodeNpy } from "../lib/io/npy.ts";
 import { matrixFromJSON, MAX_SAVED_MATRIX_CLASSES } from "../lib/keras/saved_matrix.ts";
 import type { KerasAudit } from "../lib/keras/audit.ts";
-import { classesFlag, type Flags, gib, InputError, intFlag, MAX_CLASSES } from "./args.ts";
+import {
+  classesFlag,
+  type Flags,
+  gib,
+  InputError,
+  intFlag,
+  MAX_CLASSES,
+  symlinksFlag,
+} from "./args.ts";
 
 /** How masks are counted: the flags `--classes`, `--ignore`, `--out-of-range`, `--axis`. */
 export interface CountOptions {
@@ -33,6 +47,10 @@ export interface CountOptions {
   maxPixels?: number;
   /** `--quiet`: no progress bar. */
   quiet: boolean;
+  /** `--symlinks`: what the folder walk does with symbolic links (default follow). */
+  symlinks?: SymlinkPolicy;
+  /** Collects what the folder walk left out (printed on stderr at the end of the run). */
+  skipped?: SkippedFile[];
   /** `--jobs`: threads reading and decoding files (default 1: the calling thread). */
   jobs?: number;
   /** Keras emulations fed image by image, made once the number of classes is known. */
@@ -98,6 +116,8 @@ export function countOptions(v: Flags): CountOptions {
     maxPixels: intFlag("max-pixels", v["max-pixels"], 1),
     quiet: v.quiet ?? false,
     jobs: intFlag("jobs", v.jobs, 1) ?? 1,
+    symlinks: symlinksFlag(v.symlinks),
+    skipped: [],
   };
 }
 
@@ -168,7 +188,7 @@ export async function countMasks(
   predPath: string,
   o: CountOptions,
 ): Promise<Counted> {
-  const all = await pairMasks(truePath, predPath);
+  const all = await pairMasks(truePath, predPath, { symlinks: o.symlinks, skipped: o.skipped });
   const pairs = o.selectPairs?.(all) ?? all;
   let numClasses = o.numClasses;
   const inferred = numClasses === undefined;
