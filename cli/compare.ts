@@ -111,6 +111,7 @@ export async function runCompare(v: Flags): Promise<CommandResult> {
     ),
     cm: counted.stats.confusionMatrix,
     state: shards?.state(counted.classesInferred),
+    skipped: o.skipped,
   };
 }
 

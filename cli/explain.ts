@@ -58,6 +58,7 @@ export async function runExplain(
   const specs = [ka, kb].filter((x): x is KerasSpec => x !== undefined);
   let stats: SegmentationStats | ConfusionMatrix;
   let runs: KerasRun[] = [];
+  let skipped: CommandResult["skipped"];
   if (v.cm !== undefined) {
     if (specs.length > 0) {
       throw new InputError("Expected masks (--true/--pred) to explain Keras: --cm has no batches");
@@ -78,6 +79,7 @@ export async function runExplain(
     }
     const counted = await countMasks(t, p, o);
     stats = counted.stats;
+    skipped = o.skipped;
     runs = counted.keras?.finish(counted.stats.confusionMatrix) ?? [];
   }
   const cm = stats instanceof SegmentationStats ? stats.confusionMatrix : stats;
@@ -195,5 +197,6 @@ export async function runExplain(
       footer: [],
     },
     cm,
+    skipped,
   };
 }

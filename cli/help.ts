@@ -14,7 +14,10 @@ const COMMON = `Input flags:
   --pred PATH          predicted masks (or class scores with --axis): file or folder; folders
                        are read recursively and paired by path without extension (a.png with
                        a.npy, city/a.png with city/a.npy)
-  --classes N          number of classes (default: largest label + 1, or the --axis length)
+  --symlinks S         follow (default) | skip | error: symbolic links in folders (a loop is
+                       walked once); files left out are listed on stderr at the end
+  --classes N          number of classes, at most 4096 (default: largest label + 1, or the
+                       --axis length; refused above 4096)
   --ignore L[,L...]    true labels whose pixels are not counted (e.g. 255)
   --out-of-range P     error (default) | drop | miss: labels outside [0, N) that are not ignored
   --axis K             predictions are scores: argmax over axis K of each .npy prediction
@@ -27,7 +30,9 @@ const COMMON = `Input flags:
                        same for every N
 Output flags:
   --format F           table (default) | json | csv | markdown
-  --out FILE           write the output to FILE (only if the whole run succeeds)
+  --out FILE           write the output to FILE (only if the whole run succeeds; never an
+                       input file; a link is written through, a FIFO or /dev/stdout written
+                       into)
   --save-cm FILE.npy   also save the exact confusion matrix as an int64 .npy
   --quiet              no progress bar (it is shown only when stderr is a terminal)`;
 

@@ -9,8 +9,8 @@
 import type { ConfusionMatrix } from "../lib/core/confusion_matrix.ts";
 import type { RunState } from "../lib/core/run_state.ts";
 import { encodeNpy } from "../lib/io/npy.ts";
-import { listMasks } from "../lib/io/dataset.ts";
-import { type Flags, type Format, InputError } from "./args.ts";
+import { listMasks, type SkippedFile } from "../lib/io/dataset.ts";
+import { type Flags, type Format, InputError, symlinksFlag } from "./args.ts";
 
 /** A table: column names and rows of cells (numbers are printed with 6 decimals). */
 export interface Table {
@@ -40,6 +40,40 @@ export interface CommandResult {
   cm?: ConfusionMatrix;
   /** The run's exact state for `--save-state` (`compare` on masks, `merge`). */
   state?: RunState;
+  /** What the folder walk left out, printed on stderr once the output is delivered. */
+  skipped?: readonly SkippedFile[];
+}
+
+/** How many skipped files the end of a run lists, one line each, before a count of the rest. */
+export const SKIPPED_LISTED = 20;
+
+/**
+ * The lines that end a run whose folder walk left files out: one per file (up to
+ * {@linkcode SKIPPED_LISTED}), then how many more. They go to stderr, never into the report, so
+ * stdout and `--out` stay the same whatever was skipped.
+ *
+ * @param skipped the files and why
+ * @returns the lines (none when nothing was skipped)
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { skippedLines } from "./output.ts";
+ * const skipped = Array.from({ length: 22 }, (_, k) => ({ path: `gt/${k}.png`, why: "a FIFO, not read" }));
+ * const lines = skippedLines(skipped);
+ * assert.equal(lines.length, 21);
+ * assert.equal(lines[0], "warning: skipped gt/0.png: a FIFO, not read");
+ * assert.equal(lines[20], "warning: skipped 2 more files (22 in all)");
+ * ```
+ */
+export function skippedLines(skipped: readonly SkippedFile[]): string[] {
+  const lines = skipped.slice(0, SKIPPED_LISTED).map((s) => `warning: skipped ${s.path}: ${s.why}`);
+  if (skipped.length > SKIPPED_LISTED) {
+    lines.push(
+      `warning: skipped ${skipped.length - SKIPPED_LISTED} more files (${skipped.length} in all)`,
+    );
+  }
+  return lines;
 }
 
 /**
@@ -396,7 +430,7 @@ export async function guardOutputs(
   await checkOutputs(
     { out: v.out, saveCm: v["save-cm"], saveState: v["save-state"], format: "table" },
     inputs,
-    (dir) => listMasks(dir),
+    (dir) => listMasks(dir, { symlinks: symlinksFlag(v.symlinks) }),
   );
 }
 
@@ -545,4 +579,5 @@ export async function emit(result: CommandResult, targets: OutputTargets): Promi
     const bytes = new TextEncoder().encode(text);
     for (let o = 0; o < bytes.length;) o += await Deno.stdout.write(bytes.subarray(o));
   }
+  for (const line of skippedLines(result.skipped ?? [])) console.error(line);
 }

@@ -362,3 +362,79 @@ Deno.test("a failing run leaves no output and no temporary file", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// ---- folders: links, loops, depth; what was skipped goes to stderr ----
+
+Deno.test("folders: links followed, a loop walked once, 40 levels deep; skipped files on stderr, JSON unchanged", async () => {
+  const dir = await tempDir();
+  try {
+    const deep = Array.from({ length: 40 }, (_, k) => `d${k}`).join("/");
+    const t = new Uint8Array([0, 1, 1, 1]), p = new Uint8Array([0, 1, 0, 1]);
+    for (const side of ["gt", "pr"]) {
+      await Deno.mkdir(`${dir}/${side}/${deep}`, { recursive: true });
+      await Deno.mkdir(`${dir}/${side}-extra`);
+      const data = side === "gt" ? t : p;
+      await Deno.writeFile(`${dir}/${side}/${deep}/a.npy`, encodeNpy({ shape: [2, 2], data }));
+      await Deno.writeFile(`${dir}/${side}-extra/b.npy`, encodeNpy({ shape: [2, 2], data }));
+      await Deno.symlink(`${dir}/${side}-extra`, `${dir}/${side}/extra`); // a linked folder
+      await Deno.symlink("..", `${dir}/${side}/d0/up`); // a loop
+    }
+    const args = ["compare", "--true", "gt", "--pred", "pr", "--format", "json", "--keras", "none"];
+    const r = await runMain(args, dir);
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(r.stdout);
+    assert.equal(json.input.files, 2); // the deep pair and the linked one
+    // both pairs: 2 x [[1, 0], [1, 2]]
+    assert.deepEqual(json.confusionMatrix, [[2, 0], [2, 4]]);
+    assert.deepEqual(r.stderr.trimEnd().split("\n"), [
+      `warning: skipped gt/d0/up: a symbolic link back to ${await Deno.realPath(`${dir}/gt`)}, ` +
+      `a folder being walked (a loop, walked once)`,
+      `warning: skipped pr/d0/up: a symbolic link back to ${await Deno.realPath(`${dir}/pr`)}, ` +
+      `a folder being walked (a loop, walked once)`,
+    ]);
+    // --symlinks skip: the linked pair is left out and listed; --out holds exactly stdout
+    const skip = await runMain([...args, "--symlinks", "skip", "--out", "r.json"], dir);
+    assert.equal(skip.code, 0, skip.stderr);
+    assert.equal(skip.stdout, "");
+    const skipped = JSON.parse(await Deno.readTextFile(`${dir}/r.json`));
+    assert.equal(skipped.input.files, 1);
+    assert.deepEqual(skipped.confusionMatrix, [[1, 0], [1, 2]]);
+    assert.equal(
+      skip.stderr.match(/^warning: skipped .*not followed \(--symlinks skip\)$/gm)?.length,
+      4,
+    );
+    // --symlinks error: one line naming the first link
+    const error = await runMain([...args, "--symlinks", "error"], dir);
+    assertOneLineError(error, "gt/extra");
+    assert.match(error.stderr, /Expected no symbolic links \(--symlinks error\)/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("folders: more than 20 skipped files are listed 20 lines and a count", async () => {
+  const dir = await tempDir();
+  try {
+    for (const side of ["gt", "pr"]) {
+      await Deno.mkdir(`${dir}/${side}`);
+      await Deno.writeFile(
+        `${dir}/${side}/a.npy`,
+        encodeNpy({ shape: [1, 2], data: new Uint8Array([0, 1]) }),
+      );
+    }
+    for (let k = 0; k < 25; k++) await Deno.symlink(`gone${k}.png`, `${dir}/gt/x${k}.png`);
+    const r = await runMain(["compare", "--true", "gt", "--pred", "pr", "--format", "json"], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 21);
+    assert.ok(
+      lines.slice(0, 20).every((l) =>
+        /^warning: skipped gt\/x[0-9]+\.png: a symbolic link to nothing/.test(l)
+      ),
+    );
+    assert.equal(lines[20], "warning: skipped 5 more files (25 in all)");
+    assert.equal(JSON.parse(r.stdout).pixels, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
