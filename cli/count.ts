@@ -17,7 +17,6 @@ import {
 } from "../lib/io/dataset.ts";
 import { inferNumClasses, type MaskImage } from "../lib/io/mask_reader.ts";
 import { readMaskPairsParallel } from "../lib/io/parallel_reader.ts";
-import { countMaskPairsParallel } from "../lib/accel/mask_count_pool.ts";
 import { DEFAULT_WHOLE_FILE_LIMIT } from "../lib/io/mask_source.ts";
 import { fileError } from "../lib/io/_files.ts";
 import { decodeNpy } from "../lib/io/npy.ts";
@@ -222,40 +221,9 @@ export async function countMasks(
     before = now;
     inBatch = 0;
   };
-  // --jobs N where nothing here needs the pixels (no Keras, or Keras fed by counts; no
-  // --save-state): the workers count as well as read, and only each image's counts come back
-  // (lib/accel/mask_count_pool.ts). Merged in file order they are exactly what addImage gives.
-  const counted = (o.jobs ?? 1) > 1 && pairs.length > 1 && o.onImage === undefined &&
-    (keras === undefined || byCounts);
-  if (counted) {
-    const bar = progressBar(o.quiet);
-    const images = countMaskPairsParallel(pairs, {
-      jobs: o.jobs!,
-      numClasses,
-      counting: { ignoreIndex: o.ignore, outOfRange: o.outOfRange },
-      axis: o.axis,
-      maxPixels: o.maxPixels,
-      wholeFileLimit: WHOLE_FILE_LIMIT,
-      onProgress: bar.tick,
-    });
-    try {
-      for await (const img of images) {
-        try {
-          if (img.countError !== undefined) throw img.countError;
-          stats.merge(img.stats!);
-        } catch (e) {
-          throw labelError(e, img.pair, img.index, img.count, img.shape);
-        }
-        if (byCounts && ++inBatch === keras.batchSize) flushCounts();
-      }
-      if (byCounts && inBatch > 0) flushCounts();
-    } finally {
-      bar.end();
-    }
-  }
-  const reading = counted ? undefined : readImages(pairs, o);
+  const reading = readImages(pairs, o);
   try {
-    for await (const img of reading?.images ?? []) {
+    for await (const img of reading.images) {
       try {
         stats.addImage(img.yTrue, img.yPred);
       } catch (e) {
@@ -268,7 +236,7 @@ export async function countMasks(
     }
     if (byCounts && inBatch > 0) flushCounts();
   } finally {
-    reading?.end();
+    reading.end();
   }
   if (stats.numImages === 0) throw new InputError("Expected at least one image, but found none");
   return { stats, keras, numClasses, classesInferred: inferred, files: pairs.length };

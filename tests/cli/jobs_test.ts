@@ -96,7 +96,7 @@ Deno.test("cli --jobs: the first bad file is the error for every N; a bad N is r
   }
 });
 
-Deno.test("cli --jobs: both parallel paths (workers count, or only read) match one job", async () => {
+Deno.test("cli --jobs: without Keras, and with Keras fed the pixels, the output of one job", async () => {
   const dir = await Deno.makeTempDir({ prefix: "cli_jobs_" });
   try {
     await folder(dir);
@@ -111,8 +111,8 @@ Deno.test("cli --jobs: both parallel paths (workers count, or only read) match o
       "--format",
       "json",
     ];
-    // --keras none: the workers count; --out-of-range drop with Keras: Keras needs the pixels,
-    // so the workers only read; 4 classes: labels 4 are out of range, dropped
+    // --keras none; --out-of-range drop with Keras, which then gets each image's pixels rather
+    // than each batch's counts (4 classes: labels 4 are out of range, dropped)
     for (
       const flags of [
         ["--classes", "5", "--keras", "none"],
@@ -126,7 +126,7 @@ Deno.test("cli --jobs: both parallel paths (workers count, or only read) match o
         assert.equal(r.stdout, serial.stdout, `${flags.join(" ")} --jobs ${jobs}`);
       }
     }
-    // a label the policy rejects, counted in a worker: the same message as counted here
+    // a label the policy rejects: the same message
     const labels = [
       "compare",
       "--true",
