@@ -1,6 +1,6 @@
 /**
  * Reading PNG label masks: chunks parsed here, image data inflated by the runtime's native zlib
- * (`node:zlib`), scanlines un-filtered in typed-array loops.
+ * (`node:zlib`), scanlines un-filtered in typed-array loops (`png_scanlines.ts`).
  *
  * A label mask is an image whose pixel values are class ids:
  * - grayscale, 1/2/4/8/16 bits: the sample value is the class id (not rescaled: a 4-bit value
@@ -25,6 +25,7 @@
  */
 
 import { constants as zlibConstants, inflateSync } from "node:zlib";
+import { imageDataSize, scanlinesToSamples } from "./png_scanlines.ts";
 
 /** A decoded label mask, row-major. */
 export interface LabelMask {
@@ -98,17 +99,6 @@ const DEPTHS: Record<number, number[]> = {
   4: [8, 16],
   6: [8, 16],
 };
-/** Adam7 passes: first column, first row, column step, row step. */
-const ADAM7 = [
-  [0, 0, 8, 8],
-  [4, 0, 8, 8],
-  [0, 4, 4, 8],
-  [2, 0, 4, 4],
-  [0, 2, 2, 4],
-  [1, 0, 2, 2],
-  [0, 1, 1, 2],
-];
-
 function fail(source: string, message: string): never {
   throw new PngMaskError(`${source}: ${message}`);
 }
@@ -310,204 +300,20 @@ function inflateImageData(idat: Uint8Array[], expected: number, source: string):
 }
 
 /**
- * Un-filters `rows` scanlines of `stride` bytes each from `raw` (each preceded by its filter
- * byte, starting at `rawStart`) into `dst` (rows `stride` apart, starting at `dstStart`).
- * `bpp` is the byte distance to the "left" sample: bytes per pixel, at least 1. `dst` may be
- * `raw` itself when `dstStart <= rawStart`: byte i of row r is written at or before the place
- * it is read from, after everything it depends on.
+ * The samples of the whole image, row-major, `channels` per pixel (see
+ * {@linkcode scanlinesToSamples}), from image data inflated into at most the size the header
+ * declares.
  */
-function unfilter(
-  raw: Uint8Array,
-  rawStart: number,
-  dst: Uint8Array,
-  dstStart: number,
-  rows: number,
-  stride: number,
-  bpp: number,
-  source: string,
-  where: (row: number) => string,
-): void {
-  const zero = new Uint8Array(stride);
-  // Word view for the Up filter in place, where every row starts on a 4-byte boundary.
-  const words = dst === raw && stride % 4 === 0 && (dst.byteOffset + dstStart) % 4 === 0
-    ? new Int32Array(dst.buffer, 0, (dst.byteOffset + dst.length) >> 2)
-    : undefined;
-  for (let r = 0; r < rows; r++) {
-    const s = rawStart + r * (stride + 1) + 1;
-    const d = dstStart + r * stride;
-    const filter = raw[s - 1];
-    // the row above, or a row of zeros for the first one (as the specification says)
-    const up = r === 0 ? zero : dst;
-    const u = r === 0 ? 0 : d - stride;
-    switch (filter) {
-      case 0:
-        if (dst === raw) raw.copyWithin(d, s, s + stride);
-        else dst.set(raw.subarray(s, s + stride), d);
-        break;
-      case 1:
-        for (let i = 0; i < bpp; i++) dst[d + i] = raw[s + i];
-        for (let i = bpp; i < stride; i++) dst[d + i] = (raw[s + i] + dst[d + i - bpp]) & 0xff;
-        break;
-      case 2:
-        if (words !== undefined && r > 0) {
-          // Move the row into place, then add the row above four bytes at a time (a carry-less
-          // add per byte: low seven bits added, top bits xor-ed in), on aligned words.
-          raw.copyWithin(d, s, s + stride);
-          const w = (dst.byteOffset + d) >> 2, above = w - (stride >> 2);
-          for (let k = 0; k < stride >> 2; k++) {
-            const a = words[w + k], b = words[above + k];
-            words[w + k] = ((a & 0x7f7f7f7f) + (b & 0x7f7f7f7f)) ^ ((a ^ b) & 0x80808080);
-          }
-        } else {
-          for (let i = 0; i < stride; i++) dst[d + i] = (raw[s + i] + up[u + i]) & 0xff;
-        }
-        break;
-      case 3:
-        for (let i = 0; i < bpp; i++) dst[d + i] = (raw[s + i] + (up[u + i] >> 1)) & 0xff;
-        for (let i = bpp; i < stride; i++) {
-          dst[d + i] = (raw[s + i] + ((dst[d + i - bpp] + up[u + i]) >> 1)) & 0xff;
-        }
-        break;
-      case 4:
-        paeth(raw, s, dst, d, up, u, stride, bpp);
-        break;
-      default:
-        fail(
-          source,
-          `corrupt PNG file: expected a filter type from 0 to 4 at the start of ${where(r)}, ` +
-            `but found ${filter}`,
-        );
-    }
-  }
-}
-
-function paeth(
-  raw: Uint8Array,
-  s: number,
-  dst: Uint8Array,
-  d: number,
-  up: Uint8Array,
-  u: number,
-  stride: number,
-  bpp: number,
-): void {
-  // the first pixel has no left neighbours: Paeth picks the byte above
-  for (let i = 0; i < bpp; i++) dst[d + i] = (raw[s + i] + up[u + i]) & 0xff;
-  for (let i = bpp; i < stride; i++) {
-    const a = dst[d + i - bpp], b = up[u + i], c = up[u + i - bpp];
-    const pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - 2 * c);
-    const predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-    dst[d + i] = (raw[s + i] + predictor) & 0xff;
-  }
-}
-
-/** Unpacks rows of 1/2/4-bit samples (each row padded to whole bytes) into one byte each. */
-function unpackBits(
-  packed: Uint8Array,
-  width: number,
-  height: number,
-  depth: number,
-  out: Uint8Array,
-): Uint8Array {
-  const perLine = Math.ceil((width * depth) / 8);
-  const mask = (1 << depth) - 1;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const bit = x * depth;
-      const byte = packed[y * perLine + (bit >> 3)];
-      out[y * width + x] = (byte >> (8 - depth - (bit & 7))) & mask;
-    }
-  }
-  return out;
-}
-
-/** Big-endian byte pairs -> 16-bit samples. */
-function samples16(bytes: Uint8Array, count: number): Uint16Array {
-  const out = new Uint16Array(count);
-  for (let i = 0; i < count; i++) out[i] = (bytes[2 * i] << 8) | bytes[2 * i + 1];
-  return out;
-}
-
-/**
- * The samples of the whole image, row-major, `channels` per pixel: one byte per sample for up to
- * 8 bits (1/2/4-bit samples unpacked, not rescaled), 16-bit values for 16 bits.
- */
-function decodeSamples(
-  { header, idat }: Chunks,
-  source: string,
-): Uint8Array | Uint16Array {
-  const { width, height, depth, colorType, interlaced } = header;
-  const channels = CHANNELS[colorType];
-  const bitsPerPixel = depth * channels;
-  const bpp = Math.max(1, bitsPerPixel >> 3);
-  const strideOf = (w: number) => Math.ceil((w * bitsPerPixel) / 8);
-  // the passes as [first column, first row, column step, row step, columns, rows, number];
-  // a pass with no pixels has no scanlines, not even filter bytes
-  const passes = interlaced
-    ? ADAM7.map(([x0, y0, dx, dy], k) => [
-      x0,
-      y0,
-      dx,
-      dy,
-      Math.ceil(Math.max(0, width - x0) / dx),
-      Math.ceil(Math.max(0, height - y0) / dy),
-      k + 1,
-    ]).filter(([, , , , w, h]) => w > 0 && h > 0)
-    : [[0, 0, 1, 1, width, height, 0]];
-  let expected = 0;
-  for (const [, , , , w, h] of passes) expected += h * (strideOf(w) + 1);
-  const raw = inflateImageData(idat, expected, source);
-  // Where the data ends, in the rows of the pass it ends in.
-  if (raw.length < expected) {
-    let start = 0;
-    for (const [, , , , w, h, number] of passes) {
-      const size = h * (strideOf(w) + 1);
-      if (start + size > raw.length) {
-        const rows = Math.floor((raw.length - start) / (strideOf(w) + 1));
-        const pass = interlaced ? ` of interlace pass ${number}` : "";
-        fail(
-          source,
-          `image data ends after row ${rows} of ${h}${pass} (${raw.length} of the ${expected} ` +
-            `bytes the header declares)`,
-        );
-      }
-      start += size;
-    }
-  }
-  const n = width * height;
-  if (!interlaced) {
-    const stride = strideOf(width);
-    // Un-filtered in place: row r moves from byte r * (stride + 1) + 1 down to r * stride, and
-    // every byte is written only after the bytes it overwrites were read. No second image-sized
-    // allocation (and its page faults) for the usual 8-bit single-channel mask.
-    unfilter(raw, 0, raw, 0, height, stride, bpp, source, (r) => `row ${r}`);
-    const lines = raw.subarray(0, stride * height);
-    if (depth === 16) return samples16(lines, n * channels);
-    if (depth < 8) return unpackBits(lines, width, height, depth, new Uint8Array(n));
-    return lines;
-  }
-  const out = depth === 16 ? new Uint16Array(n * channels) : new Uint8Array(n * channels);
-  let start = 0;
-  for (const [x0, y0, dx, dy, w, h, pass] of passes) {
-    const stride = strideOf(w);
-    const lines = new Uint8Array(stride * h);
-    const where = (r: number) => `row ${r} of interlace pass ${pass}`;
-    unfilter(raw, start, lines, 0, h, stride, bpp, source, where);
-    start += h * (stride + 1);
-    const samples = depth === 16
-      ? samples16(lines, w * h * channels)
-      : depth < 8
-      ? unpackBits(lines, w, h, depth, new Uint8Array(w * h))
-      : lines;
-    for (let r = 0; r < h; r++) {
-      for (let c = 0; c < w; c++) {
-        const to = ((y0 + r * dy) * width + x0 + c * dx) * channels;
-        const from = (r * w + c) * channels;
-        for (let k = 0; k < channels; k++) out[to + k] = samples[from + k];
-      }
-    }
-  }
-  return out;
+function decodeSamples({ header, idat }: Chunks, source: string): Uint8Array | Uint16Array {
+  const layout = {
+    width: header.width,
+    height: header.height,
+    depth: header.depth,
+    channels: CHANNELS[header.colorType],
+    interlaced: header.interlaced,
+  };
+  const raw = inflateImageData(idat, imageDataSize(layout), source);
+  return scanlinesToSamples(raw, layout, (message) => fail(source, message));
 }
 
 /**
