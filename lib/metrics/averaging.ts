@@ -165,16 +165,48 @@ export function meanScore(stats: Stats, ratio: Ratio, options: AveragingOptions 
     case "weighted":
       return orNaN(weightedScore(dataset(), ratio, o));
     case "image-first":
-      return orNaN(mean(images(stats).map((c) => mean(classScores(c, ratio, o)))));
+      return orNaN(meanOverImages(stats, (c, m) => m.add(mean(classScores(c, ratio, o)))));
     case "image-micro":
-      return orNaN(mean(images(stats).map((c) => microScore(c, ratio, o))));
+      return orNaN(meanOverImages(stats, (c, m) => m.add(microScore(c, ratio, o))));
     case "class-first":
       return orNaN(mean(classFirstScores(stats, ratio, o)));
     case "pair-mean":
-      return orNaN(mean(images(stats).flatMap((c) => classScores(c, ratio, o))));
-    case "per-batch":
-      return orNaN(mean(batches(stats, o).map((c) => mean(classScores(c, ratio, o)))));
+      return orNaN(meanOverImages(stats, (c, m) => {
+        for (const k of o.classes) m.add(score(ratio, c.tp[k], c.fp[k], c.fn[k], o));
+      }));
+    case "per-batch": {
+      const m = new RunningMean();
+      forEachBatch(stats, o, (c) => m.add(mean(classScores(c, ratio, o))));
+      return orNaN(m.value());
+    }
   }
+}
+
+/**
+ * The mean of defined scores added one by one: the same additions, in the same order, as
+ * `mean` over the array of them, so the result is bit for bit the same without the array.
+ */
+class RunningMean {
+  #sum = 0;
+  #n = 0;
+  add(v: Score): void {
+    if (v === undefined) return;
+    this.#sum += v;
+    this.#n++;
+  }
+  value(): Score {
+    return this.#n === 0 ? undefined : this.#sum / this.#n;
+  }
+}
+
+/** The running mean of what `visit` adds for each image, read in reused arrays. */
+function meanOverImages(
+  stats: Stats,
+  visit: (counts: ClassCounts, mean: RunningMean) => void,
+): Score {
+  const m = new RunningMean();
+  (stats as SegmentationStats).forEachImage((c) => visit(c, m));
+  return m.value();
 }
 
 /**
@@ -320,29 +352,31 @@ function datasetCounts(stats: Stats): ClassCounts {
   return (stats instanceof SegmentationStats ? stats.confusionMatrix : stats).classCounts();
 }
 
-function images(stats: Stats): ClassCounts[] {
-  const s = stats as SegmentationStats;
-  return Array.from({ length: s.numImages }, (_, i) => s.imageCounts(i));
-}
-
-function batches(stats: Stats, o: Resolved): ClassCounts[] {
-  const all = images(stats);
+/**
+ * Calls `visit` with each batch's summed counts (one reused set of arrays), the images added in
+ * order from 0 as the array version did: the same float64 additions, so the same sums.
+ */
+function forEachBatch(stats: Stats, o: Resolved, visit: (counts: ClassCounts) => void): void {
   const C = stats.numClasses;
-  const out: ClassCounts[] = [];
-  let next = 0;
-  for (const size of o.batchSizes) {
-    const sum = { tp: new Float64Array(C), fp: new Float64Array(C), fn: new Float64Array(C) };
-    for (const image of all.slice(next, next + size)) {
-      for (let c = 0; c < C; c++) {
-        sum.tp[c] += image.tp[c];
-        sum.fp[c] += image.fp[c];
-        sum.fn[c] += image.fn[c];
-      }
+  const sum = { tp: new Float64Array(C), fp: new Float64Array(C), fn: new Float64Array(C) };
+  let batch = 0;
+  let inBatch = 0;
+  const sizes = o.batchSizes;
+  (stats as SegmentationStats).forEachImage((image) => {
+    for (let c = 0; c < C; c++) {
+      sum.tp[c] += image.tp[c];
+      sum.fp[c] += image.fp[c];
+      sum.fn[c] += image.fn[c];
     }
-    out.push(sum);
-    next += size;
-  }
-  return out;
+    if (++inBatch === sizes[batch]) {
+      visit(sum);
+      sum.tp.fill(0);
+      sum.fp.fill(0);
+      sum.fn.fill(0);
+      batch++;
+      inBatch = 0;
+    }
+  });
 }
 
 /** S for one set of summed counts, or the absent rule when the union is 0. */
@@ -390,8 +424,15 @@ function weightedScore(c: ClassCounts, ratio: Ratio, o: Resolved): Score {
 }
 
 function classFirstScores(stats: Stats, ratio: Ratio, o: Resolved): Score[] {
-  const perImage = images(stats).map((c) => classScores(c, ratio, o));
-  return o.classes.map((_, j) => mean(perImage.map((scores) => scores[j])));
+  // one running mean per class, each fed its images in order: the additions of the array form
+  const means = o.classes.map(() => new RunningMean());
+  (stats as SegmentationStats).forEachImage((c) => {
+    for (let j = 0; j < o.classes.length; j++) {
+      const k = o.classes[j];
+      means[j].add(score(ratio, c.tp[k], c.fp[k], c.fn[k], o));
+    }
+  });
+  return means.map((m) => m.value());
 }
 
 /** Mean of the defined scores, in order; undefined when none is defined. */

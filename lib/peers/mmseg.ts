@@ -52,8 +52,7 @@ function totals(stats: SegmentationStats): Totals {
   const intersect = new Array<number>(C).fill(0);
   const union = new Array<number>(C).fill(0);
   const label = new Array<number>(C).fill(0);
-  for (let i = 0; i < stats.numImages; i++) {
-    const { tp, fp, fn } = stats.imageCounts(i);
+  stats.forEachImage(({ tp, fp, fn }) => {
     for (let c = 0; c < C; c++) {
       const areaI = f32(tp[c]);
       const areaPred = f32(tp[c] + fp[c]);
@@ -63,7 +62,7 @@ function totals(stats: SegmentationStats): Totals {
       union[c] = f32(union[c] + areaU);
       label[c] = f32(label[c] + areaLabel);
     }
-  }
+  });
   return { intersect, union, label };
 }
 

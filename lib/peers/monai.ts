@@ -29,22 +29,30 @@ export interface MonaiMeanIoUOptions {
   vectorWidth?: number;
 }
 
-function cells(stats: SegmentationStats, options: MonaiMeanIoUOptions): { f: number[]; K: number } {
+/**
+ * Calls `visit` with each image's K float32 cells (NaN where ignore_empty leaves a cell out),
+ * in one reused array.
+ */
+function forEachCellRow(
+  stats: SegmentationStats,
+  options: MonaiMeanIoUOptions,
+  visit: (row: Float32Array, image: number) => void,
+): number {
   const start = (options.includeBackground ?? true) ? 0 : 1;
   const ignoreEmpty = options.ignoreEmpty ?? true;
   const K = stats.numClasses - start;
-  const f: number[] = [];
-  for (let i = 0; i < stats.numImages; i++) {
-    const { tp, fp, fn } = stats.imageCounts(i);
+  const row = new Float32Array(K);
+  stats.forEachImage(({ tp, fp, fn }, i) => {
     for (let c = start; c < stats.numClasses; c++) {
       const inter = f32(tp[c]);
       const yo = f32(tp[c] + fn[c]);
       const union = f32(f32(yo + f32(tp[c] + fp[c])) - inter);
-      if (ignoreEmpty) f.push(yo > 0 ? f32(inter / union) : NaN);
-      else f.push(union > 0 ? f32(inter / union) : 1);
+      if (ignoreEmpty) row[c - start] = yo > 0 ? f32(inter / union) : NaN;
+      else row[c - start] = union > 0 ? f32(inter / union) : 1;
     }
-  }
-  return { f, K };
+    visit(row, i);
+  });
+  return K;
 }
 
 /**
@@ -74,15 +82,26 @@ function cells(stats: SegmentationStats, options: MonaiMeanIoUOptions): { f: num
  */
 export function monaiMeanIoU(stats: SegmentationStats, options: MonaiMeanIoUOptions = {}): number {
   const vw = options.vectorWidth ?? 8;
-  const { f, K } = cells(stats, options);
   const N = stats.numImages;
   if (N === 0) return 0;
-  const notNan = f.map((v) => Number.isNaN(v) ? 0 : 1);
-  const zeroed = f.map((v) => Number.isNaN(v) ? 0 : v);
-  const counts = torchRowSums32(notNan, N, K, vw);
-  const sums = torchRowSums32(zeroed, N, K, vw);
-  const perImage = sums.map((s, i) => counts[i] > 0 ? f32(s / counts[i]) : 0);
-  const images = counts.filter((c) => c > 0).length;
+  // torch's row sums add each row on its own, so they are taken image by image: one float32
+  // per image is kept (the mean over images), not the (image, class) table
+  const perImage = new Float32Array(N);
+  let images = 0;
+  let notNan: Float32Array | undefined, zeroed: Float32Array | undefined;
+  forEachCellRow(stats, options, (row, i) => {
+    notNan ??= new Float32Array(row.length);
+    zeroed ??= new Float32Array(row.length);
+    for (let k = 0; k < row.length; k++) {
+      const nan = Number.isNaN(row[k]);
+      notNan[k] = nan ? 0 : 1;
+      zeroed[k] = nan ? 0 : row[k];
+    }
+    const [count] = torchRowSums32(notNan, 1, row.length, vw);
+    const [sum] = torchRowSums32(zeroed, 1, row.length, vw);
+    perImage[i] = count > 0 ? f32(sum / count) : 0;
+    if (count > 0) images++;
+  });
   return images > 0 ? f32(torchSum32(perImage, vw) / images) : 0;
 }
 
@@ -111,10 +130,20 @@ export function monaiMeanIoUPerClass(
   options: MonaiMeanIoUOptions = {},
 ): number[] {
   const vw = options.vectorWidth ?? 8;
-  const { f, K } = cells(stats, options);
   const N = stats.numImages;
+  const K = stats.numClasses - ((options.includeBackground ?? true) ? 0 : 1);
   if (N === 0) return new Array<number>(K).fill(0);
-  const counts = torchColumnSums32(f.map((v) => Number.isNaN(v) ? 0 : 1), N, K, vw);
-  const sums = torchColumnSums32(f.map((v) => Number.isNaN(v) ? 0 : v), N, K, vw);
+  // column sums in torch's order need the whole (image, class) table: float32, 4 bytes a cell
+  const notNan = new Float32Array(N * K);
+  const zeroed = new Float32Array(N * K);
+  forEachCellRow(stats, options, (row, i) => {
+    for (let k = 0; k < K; k++) {
+      const nan = Number.isNaN(row[k]);
+      notNan[i * K + k] = nan ? 0 : 1;
+      zeroed[i * K + k] = nan ? 0 : row[k];
+    }
+  });
+  const counts = torchColumnSums32(notNan, N, K, vw);
+  const sums = torchColumnSums32(zeroed, N, K, vw);
   return sums.map((s, c) => counts[c] > 0 ? f32(s / counts[c]) : 0);
 }

@@ -51,17 +51,17 @@ function div(a: number, b: number): number {
   return f32(f32(a) / f32(b));
 }
 
-function tables(stats: SegmentationStats) {
+/**
+ * The float32 IoU of every (image, class) cell, 0/0 filled with `zd`, image-major: the table
+ * torch reduces (4 bytes a cell; the counts are read image by image in reused arrays).
+ */
+function cellTable(stats: SegmentationStats, zd: number | "warn"): Float32Array {
   const C = stats.numClasses;
-  const N = stats.numImages;
-  const tp: number[][] = [];
-  const den: number[][] = [];
-  for (let i = 0; i < N; i++) {
-    const c = stats.imageCounts(i);
-    tp.push(Array.from(c.tp));
-    den.push(Array.from({ length: C }, (_, k) => c.tp[k] + c.fp[k] + c.fn[k]));
-  }
-  return { C, N, tp, den };
+  const cells = new Float32Array(stats.numImages * C);
+  stats.forEachImage(({ tp, fp, fn }, i) => {
+    for (let k = 0; k < C; k++) cells[i * C + k] = fill(div(tp[k], tp[k] + fp[k] + fn[k]), zd);
+  });
+  return cells;
 }
 
 /**
@@ -87,8 +87,12 @@ export function smpIoUPerImageClass(
   options: Pick<SmpIoUOptions, "zeroDivision"> = {},
 ): number[][] {
   const zd = options.zeroDivision ?? 1;
-  const { tp, den } = tables(stats);
-  return tp.map((row, i) => row.map((t, k) => fill(div(t, den[i][k]), zd)));
+  const C = stats.numClasses;
+  const cells = cellTable(stats, zd);
+  return Array.from(
+    { length: stats.numImages },
+    (_, i) => Array.from(cells.subarray(i * C, i * C + C)),
+  );
 }
 
 /**
@@ -130,7 +134,8 @@ export function smpIoUScore(stats: SegmentationStats, options: SmpIoUOptions): n
     throw new RangeError(`Expected zeroDivision to be a number or "warn", but found ${zd}`);
   }
   const vw = options.vectorWidth ?? 8;
-  const { C, N, tp, den } = tables(stats);
+  const C = stats.numClasses;
+  const N = stats.numImages;
   const weighted = reduction === "weighted" || reduction === "weighted-imagewise";
   if (weighted && options.classWeights === undefined) {
     throw new RangeError(`Expected classWeights for reduction "${reduction}", but found none`);
@@ -150,40 +155,46 @@ export function smpIoUScore(stats: SegmentationStats, options: SmpIoUOptions): n
     weights === null ? scores : scores.map((s, k) => f32(s * weights![k]));
   switch (reduction) {
     case "micro": {
+      // float64 sums in the order of the (image, class) table: image by image, class by class
       let t = 0;
       let d = 0;
-      for (let i = 0; i < N; i++) {
+      stats.forEachImage(({ tp, fp, fn }) => {
         for (let k = 0; k < C; k++) {
-          t += tp[i][k];
-          d += den[i][k];
+          t += tp[k];
+          d += tp[k] + fp[k] + fn[k];
         }
-      }
+      });
       return div(t, d);
     }
     case "macro":
     case "weighted": {
-      const scores = Array.from({ length: C }, (_, k) => {
-        let t = 0;
-        let d = 0;
-        for (let i = 0; i < N; i++) {
-          t += tp[i][k];
-          d += den[i][k];
+      // one running sum per class, each over the images in order
+      const t = new Float64Array(C);
+      const d = new Float64Array(C);
+      stats.forEachImage(({ tp, fp, fn }) => {
+        for (let k = 0; k < C; k++) {
+          t[k] += tp[k];
+          d[k] += tp[k] + fp[k] + fn[k];
         }
-        return fill(div(t, d), zd);
       });
+      const scores = Array.from({ length: C }, (_, k) => fill(div(t[k], d[k]), zd));
       const s = torchSum32(applyWeights(scores), vw);
       return reduction === "weighted" ? s : f32(s / C);
     }
     case "micro-imagewise": {
-      const scores = tp.map((row, i) =>
-        fill(div(row.reduce((a, b) => a + b, 0), den[i].reduce((a, b) => a + b, 0)), zd)
-      );
+      const scores = new Float32Array(N); // float32 values: stored exactly
+      stats.forEachImage(({ tp, fp, fn }, i) => {
+        let t = 0;
+        let d = 0;
+        for (let k = 0; k < C; k++) t += tp[k];
+        for (let k = 0; k < C; k++) d += tp[k] + fp[k] + fn[k];
+        scores[i] = fill(div(t, d), zd);
+      });
       return f32(torchSum32(scores, vw) / N);
     }
     case "macro-imagewise":
     case "weighted-imagewise": {
-      const cells = tp.flatMap((row, i) => row.map((t, k) => fill(div(t, den[i][k]), zd)));
-      const classMeans = torchColumnSums32(cells, N, C, vw).map((s) => f32(s / N));
+      const classMeans = torchColumnSums32(cellTable(stats, zd), N, C, vw).map((s) => f32(s / N));
       return f32(torchSum32(applyWeights(classMeans), vw) / C);
     }
   }

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { ConfusionMatrix } from "../core/confusion_matrix.ts";
+import { type ClassCounts, ConfusionMatrix } from "../core/confusion_matrix.ts";
 import type { LabelArray } from "../core/labels.ts";
 import type { SegmentationStats } from "../core/segmentation_stats.ts";
 import { torchColumnSums32, torchRowSums32, torchSum32 } from "../float32/reduction_order.ts";
@@ -380,8 +380,8 @@ interface ImageCells {
   union: number[];
 }
 
-function imageCells(stats: SegmentationStats, i: number, includeBackground: boolean): ImageCells {
-  const { tp, fp, fn } = stats.imageCounts(i);
+function imageCells(counts: ClassCounts, includeBackground: boolean): ImageCells {
+  const { tp, fp, fn } = counts;
   const start = includeBackground ? 0 : 1;
   const inter: number[] = [];
   const union: number[] = [];
@@ -409,29 +409,21 @@ function meanIoUState(
   const score = new Array<number>(perClass ? K : 1).fill(0);
   const count = new Array<number>(perClass ? K : 1).fill(0);
   let updates = 0;
-  let image = 0;
-  for (const n of sizes) {
-    const cells: number[] = [];
-    const valid: number[] = [];
-    for (let j = 0; j < n; j++, image++) {
-      const { inter, union } = imageCells(stats, image, bg);
-      for (let c = 0; c < K; c++) {
-        const u = f32(union[c]);
-        cells.push(u !== 0 ? f32(f32(inter[c]) / u) : 0);
-        valid.push(union[c] > 0 ? 1 : 0);
-      }
-    }
+  // one update's (image, class) table at a time, in typed arrays (4 + 1 bytes a cell), filled
+  // from the counts read image by image in reused arrays
+  const update = (n: number, cells: Float32Array, valid: Uint8Array) => {
+    // a cell whose union is 0 is already 0, so masking the invalid cells changes nothing:
+    // torchmetrics 1.8's masked table is `cells` itself
     if (version === "1.8") {
-      const masked = cells.map((v, k) => valid[k] ? v : 0);
       if (perClass) {
-        const sums = torchColumnSums32(masked, n, K, vw);
+        const sums = torchColumnSums32(cells, n, K, vw);
         for (let c = 0; c < K; c++) {
           score[c] = f32(score[c] + sums[c]);
           for (let j = 0; j < n; j++) count[c] += valid[j * K + c];
         }
       } else {
-        score[0] = f32(score[0] + torchSum32(masked, vw));
-        count[0] += valid.reduce((a, b) => a + b, 0);
+        score[0] = f32(score[0] + torchSum32(cells, vw));
+        for (let k = 0; k < valid.length; k++) count[0] += valid[k];
       }
     } else {
       if (perClass) {
@@ -443,7 +435,30 @@ function meanIoUState(
       }
       updates++;
     }
-  }
+  };
+  const start = bg ? 0 : 1;
+  let batch = 0;
+  let j = 0;
+  let cells = new Float32Array(0);
+  let valid = new Uint8Array(0);
+  stats.forEachImage(({ tp, fp, fn }) => {
+    if (j === 0) {
+      cells = new Float32Array(sizes[batch] * K);
+      valid = new Uint8Array(sizes[batch] * K);
+    }
+    for (let c = 0; c < K; c++) {
+      const t = tp[c + start];
+      const union = t + fp[c + start] + fn[c + start];
+      const u = f32(union);
+      cells[j * K + c] = u !== 0 ? f32(f32(t) / u) : 0;
+      valid[j * K + c] = union > 0 ? 1 : 0;
+    }
+    if (++j === sizes[batch]) {
+      update(j, cells, valid);
+      batch++;
+      j = 0;
+    }
+  });
   if (version === "1.5") return score.map((s) => f32(s / updates));
   if (perClass) return score.map((s, c) => f32(s / count[c])).map((v) => Number.isNaN(v) ? -1 : v);
   // score / num_batches broadcast to K equal values, then nanmean.
@@ -543,12 +558,12 @@ export function torchmetricsMeanIoUPerImage(
   checkNoMissed(stats.confusionMatrix, "torchmetrics mean_iou (one_hot fails on them)");
   const bg = options.includeBackground ?? true;
   const out: number[] = [];
-  for (let i = 0; i < stats.numImages; i++) {
-    const { inter, union } = imageCells(stats, i, bg);
+  stats.forEachImage((counts) => {
+    const { inter, union } = imageCells(counts, bg);
     const cells = inter.map((v, c) => union[c] > 0 ? f32(f32(v) / f32(union[c])) : 0);
     const valid = union.filter((u) => u > 0).length;
     out.push(f32(torchSum32(cells, options.vectorWidth ?? 8) / valid));
-  }
+  });
   return out;
 }
 
@@ -577,10 +592,10 @@ export function torchmetricsIoUPerImageClass(
   checkNoMissed(stats.confusionMatrix, "torchmetrics mean_iou (one_hot fails on them)");
   const bg = options.includeBackground ?? true;
   const out: number[][] = [];
-  for (let i = 0; i < stats.numImages; i++) {
-    const { inter, union } = imageCells(stats, i, bg);
+  stats.forEachImage((counts) => {
+    const { inter, union } = imageCells(counts, bg);
     out.push(inter.map((v, c) => union[c] > 0 ? f32(f32(v) / f32(union[c])) : -1));
-  }
+  });
   return out;
 }
 
