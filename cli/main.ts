@@ -67,9 +67,9 @@ export async function main(args: string[]): Promise<number> {
   if (args.length > 0 && !args[0].startsWith("-")) {
     if (!COMMANDS.includes(args[0])) {
       console.error(
-        `error: Expected a command (${COMMANDS.join(", ")}), but found '${args[0]}'\n\n${
-          helpText("main", programName())
-        }`,
+        `error: Expected a command (${COMMANDS.join(", ")}), but found '${
+          oneLine(args[0])
+        }' (run '${programName()} --help' for usage)`,
       );
       return 2;
     }
@@ -80,7 +80,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     parsed = parseFlags(rest);
   } catch (error) {
-    console.error(`error: ${(error as Error).message}\n\nRun with --help for usage.`);
+    console.error(`error: ${oneLine((error as Error).message)} (run with --help for usage)`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -121,15 +121,21 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof InputError) {
-      console.error(`error: ${error.message}`);
+      console.error(`error: ${oneLine(error.message)}`);
       return 2;
     }
     if (error instanceof NpyFormatError || (error as Error)?.name === "PngMaskError") {
-      console.error(`error: ${(error as Error).message}`);
+      console.error(`error: ${oneLine((error as Error).message)}`);
       return 2;
     }
     const message = (error as Error)?.message ?? String(error);
     console.error(`internal error: ${message}`);
     return 1;
   }
+}
+
+/** A message on one line: a newline or other control character in a file name is escaped. */
+function oneLine(message: string): string {
+  // deno-lint-ignore no-control-regex
+  return message.replace(/[\x00-\x1f\x7f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
