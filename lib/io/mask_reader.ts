@@ -218,18 +218,24 @@ export async function inferNumClasses(
     return first.shape[a < 0 ? a + first.shape.length : a];
   }
   let max = 1;
+  let where = "";
   const ignored = new Set(options.ignore ?? []);
-  for await (const { yTrue, yPred } of readMaskPairs(pairs, { ...options, axis: undefined })) {
+  for await (const image of readMaskPairs(pairs, { ...options, axis: undefined })) {
+    const { yTrue, yPred } = image;
+    const before = max;
     for (let k = 0; k < yTrue.length; k++) {
       const v = yTrue[k];
       if (v > max && !ignored.has(v)) max = v;
     }
+    if (max !== before) where = image.pair.truePath;
+    const beforePred = max;
     for (let k = 0; k < yPred.length; k++) if (yPred[k] > max) max = yPred[k];
+    if (max !== beforePred) where = image.pair.predPath;
   }
   if (!Number.isInteger(max) || max > 65535) {
     throw new InputError(
-      `Expected integer class ids below 65536 to infer the number of classes, but found ${max}; ` +
-        `pass --classes`,
+      `${where}: Expected integer class ids below 65536 to infer the number of classes, but ` +
+        `found ${max}; pass --classes`,
     );
   }
   return max + 1;

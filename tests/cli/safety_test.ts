@@ -438,3 +438,26 @@ Deno.test("folders: more than 20 skipped files are listed 20 lines and a count",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a label past 65535 while inferring classes is refused naming the file that holds it", async () => {
+  const dir = await tempDir();
+  try {
+    await Deno.writeFile(
+      `${dir}/t.npy`,
+      encodeNpy({ shape: [1, 2], data: new Uint8Array([0, 1]) }),
+    );
+    // an int32 file read big-endian by mistake: 3 becomes 50331648
+    await Deno.writeFile(
+      `${dir}/p.npy`,
+      encodeNpy({ shape: [1, 2], data: new Int32Array([0, 50331648]) }),
+    );
+    const r = await runMain(["compare", "--true", "t.npy", "--pred", "p.npy"], dir);
+    assertOneLineError(r, "p.npy");
+    assert.match(
+      r.stderr,
+      /^error: p\.npy: Expected integer class ids below 65536 .* found 50331648; pass --classes/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
