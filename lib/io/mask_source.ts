@@ -8,7 +8,8 @@
 
 import { InputError } from "./input_error.ts";
 import { FileReads, statOrFail } from "./_files.ts";
-import { decodeNpy, type NpyData, NpyFile, NpyFormatError } from "./npy.ts";
+import { decodeNpy, type NpyData, NpyFormatError } from "./npy.ts";
+import { NpyFile } from "./npy_file.ts";
 
 /**
  * Files up to this many bytes are read whole by default; bigger stacks are streamed image by

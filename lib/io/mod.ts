@@ -27,6 +27,7 @@
  */
 
 export * from "./npy.ts";
+export * from "./npy_file.ts";
 export * from "./png.ts";
 export * from "./dataset.ts";
 export * from "./input_error.ts";

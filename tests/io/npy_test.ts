@@ -4,10 +4,10 @@ import {
   decodeNpy,
   DEFAULT_MAX_PIXELS,
   encodeNpy,
-  NpyFile,
   NpyFormatError,
   parseNpyHeader,
 } from "../../lib/io/npy.ts";
+import { NpyFile } from "../../lib/io/npy_file.ts";
 
 /** A .npy file written byte by byte, independently of encodeNpy. */
 function npy(
