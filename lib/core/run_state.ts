@@ -25,116 +25,41 @@
  * Pure: no file I/O. Weighted (non-unit sample weight) counts are refused: float sums of weights
  * depend on the order of addition, so they would not merge exactly.
  *
+ * This file holds the state and the merge; the options and their normalisation are in
+ * `run_options.ts`, the JSON form and its validation in `run_state_json.ts` (both re-exported
+ * here).
+ *
  * @module
  */
 
-import { ConfusionMatrix, type ConfusionMatrixJSON } from "./confusion_matrix.ts";
-import { countingPolicy, type LabelArray, type OutOfRangePolicy, samePolicy } from "./labels.ts";
+import { ConfusionMatrix } from "./confusion_matrix.ts";
+import { type LabelArray, samePolicy } from "./labels.ts";
+import {
+  describe,
+  normaliseOptions,
+  type RunOptions,
+  type RunOptionsInput,
+  sortKeys,
+} from "./run_options.ts";
+import {
+  type FileRecord,
+  type ImageRecord,
+  readRunStateJSON,
+  RUN_STATE_FORMAT,
+  RUN_STATE_VERSION,
+  type RunFileJSON,
+  type RunStateJSON,
+} from "./run_state_json.ts";
 import { SegmentationStats } from "./segmentation_stats.ts";
 
-/**
- * The `format` field of every run state: what a reader checks first.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { RUN_STATE_FORMAT, RunState } from "./run_state.ts";
- * assert.equal(new RunState({ numClasses: 2 }).toJSON().format, RUN_STATE_FORMAT);
- * ```
- */
-export const RUN_STATE_FORMAT = "segmetrics-iou/run-state";
-/**
- * The version of the format this module writes and reads; `RunState.fromJSON` refuses others.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { RUN_STATE_VERSION, RunState } from "./run_state.ts";
- * const json = new RunState({ numClasses: 2 }).toJSON();
- * assert.equal(json.version, RUN_STATE_VERSION);
- * assert.throws(() => RunState.fromJSON({ ...json, version: RUN_STATE_VERSION + 1 }), /version/);
- * ```
- */
-export const RUN_STATE_VERSION = 1;
-
-/** A JSON value (the `context` of {@linkcode RunOptions}). */
-export type JsonValue = null | boolean | number | string | JsonValue[] | {
-  [key: string]: JsonValue;
-};
-
-/** The options a run's counts depend on; states merge only when these are equal. */
-export interface RunOptions {
-  /** Number of classes. */
-  numClasses: number;
-  /** True labels not counted, sorted. */
-  ignoreIndex: number[];
-  /** The out-of-range policy. */
-  outOfRange: OutOfRangePolicy;
-  /** The class axis of score predictions (argmax taken), or null for label predictions. */
-  axis: number | null;
-  /** Batch sizes of the per-batch definitions (the first one also feeds Keras). */
-  batchSizes: number[];
-  /** The Keras configurations emulated (e.g. `"keras-3.7-tensorflow"`). */
-  keras: string[];
-  /** Whether each image's whole confusion matrix is kept (the Keras replay needs it). */
-  imageMatrices: boolean;
-  /** Anything else the caller needs equal across shards (e.g. the input folders). */
-  context: { [key: string]: JsonValue };
-}
-
-/** Options when making a {@linkcode RunState}: every field but `numClasses` has a default. */
-export interface RunOptionsInput {
-  /** Number of classes (an integer in [2, 65536]). */
-  numClasses: number;
-  /** A true label or labels not counted (default none). */
-  ignoreIndex?: number | readonly number[];
-  /** Default `"error"`. */
-  outOfRange?: OutOfRangePolicy;
-  /** Default null. */
-  axis?: number | null;
-  /** Default none. */
-  batchSizes?: readonly number[];
-  /** Default none. */
-  keras?: readonly string[];
-  /** Default false. */
-  imageMatrices?: boolean;
-  /** Default `{}`. */
-  context?: { [key: string]: JsonValue };
-}
-
-/** One image in the JSON form: per-class counts, or (with `imageMatrices`) its matrix's cells. */
-export type RunImageJSON =
-  | { tp: number[]; fp: number[]; fn: number[] }
-  | {
-    /**
-     * The image's nonzero cells as flat pairs `[cell, count, cell, count, ...]`, cells
-     * increasing: cell `t * C + p` is (true t, predicted p); cell `C * C + t` counts the pixels
-     * of true class t whose prediction was out of range under `"miss"`.
-     */
-    cells: number[];
-  };
-
-/** One file in the JSON form. */
-export interface RunFileJSON {
-  /** Shard-independent identity: the path relative to the dataset root, without extension. */
-  name: string;
-  /** Its images, in order (a .npy file may hold several). */
-  images: RunImageJSON[];
-}
-
-/** The JSON form of a {@linkcode RunState}. */
-export interface RunStateJSON {
-  /** Always {@linkcode RUN_STATE_FORMAT}. */
-  format: string;
-  /** {@linkcode RUN_STATE_VERSION}. */
-  version: number;
-  /** The options the counts depend on; states merge only when they are equal. */
-  options: RunOptions;
-  /** The dataset matrix: the sum over every image of every file. */
-  confusionMatrix: ConfusionMatrixJSON;
-  /** The files, in name order (UTF-16 code units, as `Array.prototype.sort`). */
-  files: RunFileJSON[];
-}
+export type { JsonValue, RunOptions, RunOptionsInput } from "./run_options.ts";
+export {
+  RUN_STATE_FORMAT,
+  RUN_STATE_VERSION,
+  type RunFileJSON,
+  type RunImageJSON,
+  type RunStateJSON,
+} from "./run_state_json.ts";
 
 /** A file of a run: its name and number of images. */
 export interface RunFile {
@@ -142,19 +67,6 @@ export interface RunFile {
   name: string;
   /** Images counted from it. */
   images: number;
-}
-
-interface ImageRecord {
-  tp: Float64Array;
-  fp: Float64Array;
-  fn: Float64Array;
-  /** Sparse cells (flat pairs) when the run keeps image matrices. */
-  cells?: Float64Array;
-}
-
-interface FileRecord {
-  name: string;
-  images: ImageRecord[];
 }
 
 /**
@@ -375,104 +287,11 @@ export class RunState {
    * @returns A new state.
    */
   static fromJSON(json: RunStateJSON): RunState {
-    if (typeof json !== "object" || json === null || Array.isArray(json)) {
-      throw new TypeError(`Expected a run state JSON object, but found ${describe(json)}`);
-    }
-    if (json.format !== RUN_STATE_FORMAT) {
-      throw new RangeError(
-        `Expected format "${RUN_STATE_FORMAT}", but found ${describe(json.format)}`,
-      );
-    }
-    if (json.version !== RUN_STATE_VERSION) {
-      throw new RangeError(
-        `Expected run state version ${RUN_STATE_VERSION}, but found ${describe(json.version)}`,
-      );
-    }
-    const options = readOptions(json.options);
+    const { options, matrix, files } = readRunStateJSON(json);
     const state = new RunState(options);
-    const o = state.#options;
-    let matrix: ConfusionMatrix;
-    try {
-      matrix = ConfusionMatrix.fromJSON(json.confusionMatrix);
-    } catch (e) {
-      throw new RangeError(`confusionMatrix: ${(e as Error).message}`);
-    }
-    if (matrix.weighted) {
-      throw new RangeError("Expected confusionMatrix.weighted to be false, but found true");
-    }
-    if (!samePolicy(matrix.policy, state.#matrix.policy)) {
-      throw new RangeError(
-        "Expected confusionMatrix to have the numClasses, ignoreIndex and outOfRange of options",
-      );
-    }
-    if (!Array.isArray(json.files)) {
-      throw new RangeError(`Expected files to be an array, but found ${describe(json.files)}`);
-    }
-    const C = o.numClasses;
-    const sum = new ConfusionMatrix(C, o);
-    json.files.forEach((file, f) => {
-      const where = `files[${f}]`;
-      if (typeof file !== "object" || file === null) {
-        throw new RangeError(`Expected ${where} to be an object, but found ${describe(file)}`);
-      }
-      if (typeof file.name !== "string" || file.name === "") {
-        throw new RangeError(
-          `Expected ${where}.name to be a non-empty string, but found ${describe(file.name)}`,
-        );
-      }
-      if (f > 0 && !(json.files[f - 1].name < file.name)) {
-        throw new RangeError(
-          `Expected files in name order, each once, but found ${where}.name '${file.name}' after '${
-            json.files[f - 1].name
-          }'`,
-        );
-      }
-      if (!Array.isArray(file.images) || file.images.length === 0) {
-        throw new RangeError(
-          `Expected ${where}.images to be a non-empty array, but found ${describe(file.images)}`,
-        );
-      }
-      const images = file.images.map((image, i) =>
-        readImage(image, `${where}.images[${i}]`, C, o.imageMatrices, sum)
-      );
-      state.#files.push({ name: file.name, images });
-      state.#numImages += images.length;
-    });
-    if (!o.imageMatrices) {
-      // per-class sums are what the images carry: check them against the matrix's
-      const expected = matrix.classCounts();
-      const found = { tp: new Float64Array(C), fp: new Float64Array(C), fn: new Float64Array(C) };
-      for (const image of state.#files.flatMap((file) => file.images)) {
-        for (const key of ["tp", "fp", "fn"] as const) {
-          for (let c = 0; c < C; c++) found[key][c] += image[key][c];
-        }
-      }
-      for (const key of ["tp", "fp", "fn"] as const) {
-        for (let c = 0; c < C; c++) {
-          if (found[key][c] !== expected[key][c]) {
-            throw new RangeError(
-              `Expected the images' ${key} of class ${c} to sum to confusionMatrix's ${
-                expected[key][c]
-              }, but found ${found[key][c]}`,
-            );
-          }
-        }
-      }
-    } else {
-      const a = matrix.counts(), b = sum.counts(), am = matrix.missed(), bm = sum.missed();
-      const k = a.findIndex((v, i) => v !== b[i]);
-      const m = am.findIndex((v, i) => v !== bm[i]);
-      if (k >= 0 || m >= 0) {
-        throw new RangeError(
-          k >= 0
-            ? `Expected the images' cells to sum to confusionMatrix, but cell (${
-              Math.floor(k / C)
-            }, ${k % C}) holds ${a[k]} and the images ${b[k]}`
-            : `Expected the images' cells to sum to confusionMatrix, but missed[${m}] holds ${
-              am[m]
-            } and the images ${bm[m]}`,
-        );
-      }
+    for (const file of files) {
+      state.#files.push(file);
+      state.#numImages += file.images.length;
     }
     state.#matrix.merge(matrix);
     return state;
@@ -556,166 +375,6 @@ export function mergeRunStates(states: readonly RunState[]): RunState {
   });
 }
 
-function normaliseOptions(input: RunOptionsInput): RunOptions {
-  if (typeof input !== "object" || input === null) {
-    throw new TypeError(`Expected run options with numClasses, but found ${describe(input)}`);
-  }
-  const policy = countingPolicy(input.numClasses, input);
-  const axis = input.axis ?? null;
-  if (axis !== null && !Number.isInteger(axis)) {
-    throw new RangeError(`Expected axis to be an integer or null, but found ${describe(axis)}`);
-  }
-  const batchSizes = input.batchSizes ?? [];
-  if (!Array.isArray(batchSizes)) {
-    throw new RangeError(`Expected batchSizes to be an array, but found ${describe(batchSizes)}`);
-  }
-  batchSizes.forEach((b, k) => {
-    if (!Number.isSafeInteger(b) || b < 1) {
-      throw new RangeError(`Expected batchSizes[${k}] to be an integer >= 1, but found ${b}`);
-    }
-  });
-  const keras = input.keras ?? [];
-  if (!Array.isArray(keras)) {
-    throw new RangeError(`Expected keras to be an array, but found ${describe(keras)}`);
-  }
-  keras.forEach((k, i) => {
-    if (typeof k !== "string") {
-      throw new RangeError(`Expected keras[${i}] to be a string, but found ${describe(k)}`);
-    }
-  });
-  const imageMatrices = input.imageMatrices ?? false;
-  if (typeof imageMatrices !== "boolean") {
-    throw new RangeError(
-      `Expected imageMatrices to be true or false, but found ${describe(imageMatrices)}`,
-    );
-  }
-  const context = input.context ?? {};
-  if (typeof context !== "object" || context === null || Array.isArray(context)) {
-    throw new RangeError(`Expected context to be an object, but found ${describe(context)}`);
-  }
-  checkJson(context, "context");
-  return {
-    numClasses: policy.numClasses,
-    ignoreIndex: [...policy.ignoreIndex],
-    outOfRange: policy.outOfRange,
-    axis,
-    batchSizes: [...batchSizes],
-    keras: [...keras],
-    imageMatrices,
-    context: sortKeys(structuredClone(context)) as { [key: string]: JsonValue },
-  };
-}
-
-const OPTION_KEYS: (keyof RunOptions)[] = [
-  "numClasses",
-  "ignoreIndex",
-  "outOfRange",
-  "axis",
-  "batchSizes",
-  "keras",
-  "imageMatrices",
-  "context",
-];
-
-function readOptions(json: unknown): RunOptions {
-  if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    throw new RangeError(`Expected options to be an object, but found ${describe(json)}`);
-  }
-  const o = json as Record<string, unknown>;
-  for (const key of OPTION_KEYS) {
-    if (!(key in o)) throw new RangeError(`Expected options.${key}, but found none`);
-  }
-  for (const key of Object.keys(o)) {
-    if (!OPTION_KEYS.includes(key as keyof RunOptions)) {
-      throw new RangeError(`Expected no options.${key} (unknown to version ${RUN_STATE_VERSION})`);
-    }
-  }
-  if (!Array.isArray(o.ignoreIndex)) {
-    throw new RangeError(
-      `Expected options.ignoreIndex to be an array, but found ${describe(o.ignoreIndex)}`,
-    );
-  }
-  if (o.axis !== null && !Number.isInteger(o.axis)) {
-    throw new RangeError(
-      `Expected options.axis to be an integer or null, but found ${describe(o.axis)}`,
-    );
-  }
-  try {
-    normaliseOptions(o as unknown as RunOptionsInput);
-  } catch (e) {
-    throw new RangeError(`options: ${(e as Error).message}`);
-  }
-  return o as unknown as RunOptions;
-}
-
-function readImage(
-  image: unknown,
-  where: string,
-  C: number,
-  withCells: boolean,
-  sum: ConfusionMatrix,
-): ImageRecord {
-  if (typeof image !== "object" || image === null || Array.isArray(image)) {
-    throw new RangeError(`Expected ${where} to be an object, but found ${describe(image)}`);
-  }
-  const record = image as Record<string, unknown>;
-  if (withCells) {
-    const cells = record.cells;
-    if (!Array.isArray(cells) || cells.length % 2 !== 0) {
-      throw new RangeError(
-        `Expected ${where}.cells to be an array of [cell, count] pairs, but found ${
-          describe(cells)
-        }`,
-      );
-    }
-    const counts = new Float64Array(C * C), missed = new Float64Array(C);
-    let previous = -1;
-    for (let k = 0; k < cells.length; k += 2) {
-      const cell = cells[k], count = cells[k + 1];
-      if (!Number.isInteger(cell) || cell <= previous || cell >= C * C + C) {
-        throw new RangeError(
-          `Expected ${where}.cells[${k}] to be a cell index in [0, ${
-            C * C + C
-          }) above the previous one, but found ${describe(cell)}`,
-        );
-      }
-      if (!Number.isSafeInteger(count) || count < 1) {
-        throw new RangeError(
-          `Expected ${where}.cells[${k + 1}] to be a count >= 1 (a safe integer), but found ${
-            describe(count)
-          }`,
-        );
-      }
-      if (cell < C * C) counts[cell] = count;
-      else missed[cell - C * C] = count;
-      previous = cell;
-    }
-    const matrix = new ConfusionMatrix(C, sum.policy).addCounts(counts, missed);
-    sum.merge(matrix);
-    return { ...matrix.classCounts(), cells: Float64Array.from(cells) };
-  }
-  const out = {} as ImageRecord;
-  for (const key of ["tp", "fp", "fn"] as const) {
-    const values = record[key];
-    if (!Array.isArray(values) || values.length !== C) {
-      throw new RangeError(
-        `Expected ${where}.${key} to have ${C} entries, but found ${describe(values)}`,
-      );
-    }
-    values.forEach((v, c) => {
-      if (!Number.isSafeInteger(v) || v < 0) {
-        throw new RangeError(
-          `Expected ${where}.${key}[${c}] to be a count >= 0 (a safe integer), but found ${
-            describe(v)
-          }`,
-        );
-      }
-    });
-    out[key] = Float64Array.from(values);
-  }
-  return out;
-}
-
 /** The nonzero cells of an image matrix as flat [cell, count] pairs; missed after the C x C. */
 function sparseCells(image: ConfusionMatrix): Float64Array {
   const counts = image.counts(), missed = image.missed();
@@ -745,41 +404,4 @@ function batchSizeList(batchSize: number | readonly number[], n: number): number
     );
   }
   return [...batchSize];
-}
-
-function checkJson(value: unknown, where: string): void {
-  if (value === null || typeof value === "boolean" || typeof value === "string") return;
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) {
-      throw new RangeError(`Expected ${where} to be a finite number, but found ${value}`);
-    }
-    return;
-  }
-  if (Array.isArray(value)) {
-    value.forEach((v, k) => checkJson(v, `${where}[${k}]`));
-    return;
-  }
-  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const [k, v] of Object.entries(value)) checkJson(v, `${where}.${k}`);
-    return;
-  }
-  throw new RangeError(`Expected ${where} to be JSON data, but found ${describe(value)}`);
-}
-
-/** A copy with object keys sorted, so equal contexts print equal. */
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(
-      Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
-}
-
-function describe(value: unknown): string {
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "object" && value !== null) return "an object";
-  return String(value);
 }
