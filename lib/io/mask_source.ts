@@ -10,6 +10,7 @@ import { InputError } from "./input_error.ts";
 import { FileReads, statOrFail } from "./_files.ts";
 import { decodeNpy, type NpyData, NpyFormatError } from "./npy.ts";
 import { NpyFile } from "./npy_file.ts";
+import { decodePngMask } from "./png.ts";
 
 /**
  * Files up to this many bytes are read whole by default; bigger stacks are streamed image by
@@ -127,9 +128,7 @@ async function openSource(
   const maxPixels = options.maxPixels;
   const lower = path.toLowerCase();
   if (lower.endsWith(".png")) {
-    // a PNG always holds labels: the axis applies to .npy scores only; the decoder (fast-png)
-    // is loaded only when a PNG is read (start-up time of runs on .npy files)
-    const { decodePngMask } = await import("./png.ts");
+    // a PNG always holds labels: the axis applies to .npy scores only
     const mask = decodePngMask(await reads.read(path), path, {
       // the PNG decoder takes at most 2^31
       maxPixels: maxPixels === undefined ? undefined : Math.min(maxPixels, 2 ** 31),
