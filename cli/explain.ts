@@ -63,6 +63,10 @@ export async function runExplain(
     if (specs.length > 0) {
       throw new InputError("Expected masks (--true/--pred) to explain Keras: --cm has no batches");
     }
+    if (v.true !== undefined || v.pred !== undefined) {
+      // one of them would be ignored silently, and the numbers would be another input's
+      throw new InputError("Expected either --cm or --true/--pred, but found both");
+    }
     stats = readSavedOrFail(await loadSavedMatrix(v.cm), v.cm).matrix;
   } else {
     const { t, p } = requireMasks(v, "explain");

@@ -461,3 +461,21 @@ Deno.test("a label past 65535 while inferring classes is refused naming the file
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("explain with both --cm and --true/--pred is refused, as compare is (neither is ignored)", async () => {
+  const dir = await tempDir();
+  try {
+    await twoMasks(dir);
+    await Deno.writeTextFile(`${dir}/cm.json`, "[[3, 1], [0, 4]]");
+    for (const command of [["compare"], ["explain", "dataset", "micro"]]) {
+      const r = await runMain(
+        [...command, "--true", "t.npy", "--pred", "p.npy", "--cm", "cm.json"],
+        dir,
+      );
+      assertOneLineError(r, "--cm");
+      assert.match(r.stderr, /Expected either --cm or --true\/--pred, but found both/);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
