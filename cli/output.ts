@@ -258,10 +258,9 @@ export async function resolveTarget(path: string, flag = "output"): Promise<Reso
     }
     return { path, real: `${dir === "/" ? "" : dir}/${base}`, mode: "replace" };
   }
-  let real: string, info: Deno.FileInfo;
+  let info: Deno.FileInfo;
   try {
-    real = await Deno.realPath(path);
-    info = await Deno.stat(real);
+    info = await Deno.stat(path); // follows links
   } catch (e) {
     throw refuse(
       link.isSymlink
@@ -272,9 +271,17 @@ export async function resolveTarget(path: string, flag = "output"): Promise<Reso
     );
   }
   const id = fileId(info);
-  if (info.isFile) return { path, real, mode: "replace", id };
   if (info.isDirectory) throw refuse("Expected a file, but found a folder");
-  if (info.isFifo || info.isCharDevice) return { path, real, mode: "through", id };
+  // a FIFO or device is opened by the path as given: /dev/stdout leads to /proc/self/fd/1 and
+  // then to a pipe that has no path of its own
+  if (info.isFifo || info.isCharDevice) return { path, real: path, mode: "through", id };
+  if (info.isFile) {
+    try {
+      return { path, real: await Deno.realPath(path), mode: "replace", id };
+    } catch (e) {
+      throw refuse(`cannot write (${(e as Error).message})`);
+    }
+  }
   throw refuse(
     `Expected a file, a FIFO or a character device, but found a ${
       info.isBlockDevice ? "block device" : info.isSocket ? "socket" : "special file"

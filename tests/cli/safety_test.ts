@@ -192,6 +192,7 @@ Deno.test("an output that is an input file (by name, link or folder) is refused 
     await Deno.copyFile(`${dir}/t.npy`, `${dir}/gt/a.npy`);
     await Deno.copyFile(`${dir}/p.npy`, `${dir}/pr/a.npy`);
     await Deno.symlink(`${dir}/t.npy`, `${dir}/link-to-t.json`);
+    await Deno.link(`${dir}/p.npy`, `${dir}/hard-p.npy`); // the same file under a second name
     await Deno.writeTextFile(`${dir}/cm.json`, "[[3, 1], [0, 4]]");
     const before = { t: await bytesOf(`${dir}/t.npy`), a: await bytesOf(`${dir}/gt/a.npy`) };
     const masks = ["compare", "--true", "t.npy", "--pred", "p.npy"];
@@ -200,6 +201,7 @@ Deno.test("an output that is an input file (by name, link or folder) is refused 
       [[...masks, "--out", "./t.npy"], "t.npy"],
       [[...masks, "--out", "link-to-t.json"], "link-to-t.json"],
       [[...masks, "--save-cm", "p.npy"], "p.npy"],
+      [[...masks, "--save-cm", "hard-p.npy"], "hard-p.npy"],
       [["compare", "--true", "gt", "--pred", "pr", "--save-cm", "gt/a.npy"], "gt/a.npy"],
       [["compare", "--true", "gt/", "--pred", "pr", "--out", "pr/../gt/a.npy"], "gt/a.npy"],
       [["compare", "--cm", "cm.json", "--out", "cm.json"], "cm.json"],
@@ -217,6 +219,7 @@ Deno.test("an output that is an input file (by name, link or folder) is refused 
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
       "cm.json",
       "gt",
+      "hard-p.npy",
       "link-to-t.json",
       "p.npy",
       "pr",
@@ -299,6 +302,16 @@ Deno.test("a character device and a FIFO as output are written through, never re
     assert.equal(devNull.code, 0, devNull.stderr);
     assert.equal(devNull.stdout, "");
     assert.ok((await Deno.lstat("/dev/null")).isCharDevice);
+    // /dev/stdout of a real process whose stdout is a pipe: a link to /proc/self/fd/1, then to
+    // a pipe with no path of its own; written through, so the output arrives on the pipe
+    const cli = new URL("../../cli.ts", import.meta.url).pathname;
+    const piped = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", cli, ...masks, "--keras", "none", "--out", "/dev/stdout"],
+      cwd: dir,
+    }).output();
+    assert.equal(piped.code, 0, new TextDecoder().decode(piped.stderr));
+    const direct = await runMain([...masks, "--keras", "none"], dir);
+    assert.equal(new TextDecoder().decode(piped.stdout), direct.stdout);
     const mkfifo = await new Deno.Command("mkfifo", { args: [`${dir}/fifo`] }).output();
     assert.equal(mkfifo.code, 0);
     const reading = Deno.readTextFile(`${dir}/fifo`); // the concurrent reader
