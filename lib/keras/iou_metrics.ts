@@ -8,24 +8,34 @@
  * notes (int32 state like JAX, sequential scatter, negative ids wrap and ids >= numClasses raise
  * before 3.15).
  *
+ * This file holds the public classes (options checks, inputs, warnings); the options are in
+ * `iou_options.ts`, the update recipe (`update_state`) in `iou_update.ts`, and what each version
+ * resolves (dtypes, out-of-range rule, summation order, caveats) with the `result()` recipe in
+ * `iou_recipe.ts`.
+ *
  * @module
  */
 
-import { type CountingPolicy, countingPolicy } from "../core/labels.ts";
-import { countPairs } from "../core/pair_counts.ts";
+import { f32 } from "../float32/keras_sums.ts";
 import { KerasError } from "./error.ts";
+import type {
+  BinaryIoUOptions,
+  IoUOptions,
+  KerasStateDtype,
+  MeanIoUOptions,
+  OneHotIoUOptions,
+  OneHotMeanIoUOptions,
+} from "./iou_options.ts";
 import {
-  addOnesF32,
-  EPSILON_F32,
-  f32,
-  FLOAT32_COUNT_LIMIT,
-  sumInOrder,
-  type SummationOrder,
-  VALID_THRESHOLD_F32,
-  wrapInt32,
-  xlaPlans,
-} from "../float32/keras_sums.ts";
-import { torchColumnSum } from "../float32/reduction_order.ts";
+  emulationCaveats,
+  type IoURecipe,
+  kerasIoUResult,
+  outOfRangeRule,
+  resolveDtypes,
+  summationOrder,
+  xlaLoopsKnown,
+} from "./iou_recipe.ts";
+import { accumulate, commitCounts, convertWeights, type IoUState } from "./iou_update.ts";
 import {
   argmaxTensor,
   isFloatDtype,
@@ -41,109 +51,16 @@ import {
   parseKerasVersion,
 } from "./version.ts";
 
-/** How the metric update runs: eagerly, or compiled by XLA (TF `jit_compile=True` or `jax.jit`). */
-export type KerasCompiled = "xla";
-
-/** Options shared by every metric: which Keras to emulate. */
-export interface KerasEmulationOptions {
-  /** Keras version ("2.15", "3.7.0", "3.8", "3.15.1"); default: the newest emulated (3.15.1). */
-  version?: string;
-  /** Keras 3 backend; default "tensorflow". tf.keras 2 only runs on "tensorflow". */
-  backend?: KerasBackend;
-  /**
-   * Compiled metric update, as in `model.fit` / `evaluate` with XLA: `"xla"` (also accepted:
-   * `"jit"`, `"jax.jit"`, `"tf.function(jit_compile=True)"`). Default: eager (`false`).
-   */
-  compiled?: KerasCompiled | "jit" | "jax.jit" | "tf.function(jit_compile=True)" | false | null;
-  /** NumPy version for the numpy backend (default "2"): NumPy 1 makes Keras 3.0-3.14 return float64. */
-  numpyVersion?: string;
-  /**
-   * Also keep an exact float64 confusion matrix of the same data (ignored and out-of-range pixels
-   * dropped, weights untouched) for `explain()`. Costs a second count; default false.
-   */
-  trackExact?: boolean;
-}
-
-/** Options of {@link MeanIoU}. */
-export interface MeanIoUOptions extends KerasEmulationOptions {
-  /** Number of classes C (the matrix is C x C). */
-  numClasses: number;
-  /** Metric name (Keras default: the snake_case class name). */
-  name?: string;
-  /** Metric dtype as in Keras ("float32", "float64", "int", "int32", "int64"). */
-  dtype?: string;
-  /** A true label whose pixels are not counted (Keras `ignore_class`), or null. */
-  ignoreClass?: number | null;
-  /** False: y_true holds scores or one-hot vectors, reduced with argmax over `axis`. */
-  sparseYTrue?: boolean;
-  /** False: y_pred holds scores, reduced with argmax over `axis`. */
-  sparseYPred?: boolean;
-  /** The class axis for argmax (default -1; Keras 3 `result()` fails for axis other than -1 or 0). */
-  axis?: number;
-}
-
-/** Options of {@link IoU}: those of {@link MeanIoU} and the classes to average. */
-export interface IoUOptions extends MeanIoUOptions {
-  /** Classes whose IoU is averaged (Keras `target_class_ids`). */
-  targetClassIds: readonly number[];
-}
-
-/** Options of {@link BinaryIoU}. */
-export interface BinaryIoUOptions extends KerasEmulationOptions {
-  /** Classes whose IoU is averaged (default [0, 1]). */
-  targetClassIds?: readonly number[];
-  /** y_pred >= threshold (compared in float32) is class 1 (default 0.5). */
-  threshold?: number;
-  /** Metric name (Keras default: the snake_case class name). */
-  name?: string;
-  /** Metric dtype as in Keras ("float32", "float64", "int", "int32", "int64"). */
-  dtype?: string;
-}
-
-/** Options of {@link OneHotIoU}. */
-export interface OneHotIoUOptions extends KerasEmulationOptions {
-  /** Number of classes C (the matrix is C x C). */
-  numClasses: number;
-  /** Classes whose IoU is averaged (Keras `target_class_ids`). */
-  targetClassIds: readonly number[];
-  /** Metric name (Keras default: the snake_case class name). */
-  name?: string;
-  /** Metric dtype as in Keras ("float32", "float64", "int", "int32", "int64"). */
-  dtype?: string;
-  /** A true label whose pixels are not counted (Keras `ignore_class`), or null. */
-  ignoreClass?: number | null;
-  /** False: y_pred holds scores, reduced with argmax over `axis`. */
-  sparseYPred?: boolean;
-  /** The class axis for argmax (default -1; Keras 3 `result()` fails for axis other than -1 or 0). */
-  axis?: number;
-}
-
-/** Options of {@link OneHotMeanIoU}. */
-export interface OneHotMeanIoUOptions extends KerasEmulationOptions {
-  /** Number of classes C (the matrix is C x C). */
-  numClasses: number;
-  /** Metric name (Keras default: the snake_case class name). */
-  name?: string;
-  /** Metric dtype as in Keras ("float32", "float64", "int", "int32", "int64"). */
-  dtype?: string;
-  /** A true label whose pixels are not counted (Keras `ignore_class`), or null. */
-  ignoreClass?: number | null;
-  /** False: y_pred holds scores, reduced with argmax over `axis`. */
-  sparseYPred?: boolean;
-  /** The class axis for argmax (default -1; Keras 3 `result()` fails for axis other than -1 or 0). */
-  axis?: number;
-}
-
-/** The dtype of the stored confusion matrix. */
-export type KerasStateDtype = "float32" | "float64" | "int32" | "int64";
-
-type OutOfRangeRule =
-  | "mask"
-  | "tf-assert"
-  | "tf-scatter-error"
-  | "drop"
-  | "wrap-drop"
-  | "wrap-error";
+export type {
+  BinaryIoUOptions,
+  IoUOptions,
+  KerasCompiled,
+  KerasEmulationOptions,
+  KerasStateDtype,
+  MeanIoUOptions,
+  OneHotIoUOptions,
+  OneHotMeanIoUOptions,
+} from "./iou_options.ts";
 
 const DEFAULT_NAMES: Record<string, string> = {
   IoU: "iou",
@@ -152,8 +69,6 @@ const DEFAULT_NAMES: Record<string, string> = {
   OneHotIoU: "one_hot_iou",
   OneHotMeanIoU: "one_hot_mean_iou",
 };
-
-const INT_MIN = -2147483648;
 
 function normaliseCompiled(c: IoUOptions["compiled"]): boolean {
   if (c === undefined || c === null || c === false) return false;
@@ -214,17 +129,9 @@ export class IoU {
   /** Where this emulation is not pinned down by real-Keras runs (e.g. >= 8 target ids compiled). */
   readonly caveats: string[] = [];
 
-  #cm: Float64Array;
-  #exact: Float64Array | null;
-  #resultF64: boolean;
-  #labelConv: "float32" | "float64" | "int32" | "int64";
-  #rule: OutOfRangeRule;
-  #order: SummationOrder;
-  /** Whether XLA's measured loops apply (Keras 3.8+; see the constructor). */
-  #xlaKnown: boolean;
   #className: string;
-  #trackedWeighted = false;
-  #policy: CountingPolicy | undefined;
+  #recipe: IoURecipe;
+  #state: IoUState;
 
   /** Builds the metric; throws a `KerasError` where Keras raises (e.g. a target id >= numClasses) and a RangeError for options that are not emulated. */
   constructor(options: IoUOptions) {
@@ -297,111 +204,30 @@ export class IoU {
     const d = resolveDtypes(p, this.backend, o.dtype);
     this.dtype = d.metricDtype;
     this.stateDtype = d.state;
-    this.#labelConv = d.labels;
-    this.#resultF64 = d.resultF64;
-    this.#rule = outOfRangeRule(p, this.backend, this.compiled);
-    // numpy: pairwise; TF eager: Eigen's 8 lanes (4 packets from 64 values); torch: cascade. On
-    // XLA (TF XLA, jax.jit, and JAX eager, whose ops XLA compiles one by one), from Keras 3.8 on:
-    // the loops XLA emits for the host CPU (sumXlaCpu), measured for 3.15.1 and for 3.8-3.14's
-    // result() re-run on 3.15.1's ops, 2-150 targets, int and float32 state. Before 3.8: TF XLA
-    // and JAX eager left to right, jax.jit 16 lanes (observed on the shared 3.7 files, up to 4
-    // classes).
-    const masked = p.zeroesInvalidIoU;
-    const xlaKnown = masked || p.generation === "int-state";
-    this.#xlaKnown = xlaKnown;
-    const intState = !this.stateDtype.startsWith("float");
-    this.#order = this.backend === "numpy"
-      ? "numpy-pairwise"
-      : this.backend === "tensorflow"
-      ? (!this.compiled
-        ? "tf-8-lane"
-        : !xlaKnown
-        ? "sequential"
-        : intState
-        ? "tf-xla-cpu-int"
-        : masked
-        ? "tf-xla-cpu-float"
-        : "tf-xla-cpu-float-3.8")
-      : this.backend === "jax"
-      ? (this.compiled
-        ? (!xlaKnown ? "xla-16-lane" : intState ? "jax-jit-cpu-int" : "jax-jit-cpu-float")
-        : (xlaKnown ? "xla-cpu" : "sequential"))
-      : this.backend === "torch"
-      ? "torch-cascade"
-      : "sequential";
-    const k = this.targetClassIds.length;
-    if (
-      (this.backend === "torch" && k >= 8 && !masked) ||
-      (xlaKnown && (this.backend === "jax" || this.compiled) && k > 1024) ||
-      (this.compiled && k >= 8 && !xlaKnown) || // XLA orders before 3.8 are unmeasured
-      (!this.compiled && this.backend === "tensorflow" && k > 8192) || // Eigen's tree, unmeasured
-      (!this.compiled && this.backend === "jax" && k > 32 && !xlaKnown)
-    ) {
-      this.caveats.push(
-        `With ${this.targetClassIds.length} target ids the float32 sum order of the IoU vector ` +
-          `is not pinned down for ${this.backend}${this.compiled ? " compiled" : ""}: the last ` +
-          "1-2 ulp of result() may differ from real Keras",
-      );
-    }
-    const vectorized = xlaPlans(this.#order)?.[k];
-    if (vectorized !== undefined) {
-      this.caveats.push(
-        `With ${k} target ids XLA vectorizes the float32 sum of the IoU vector for the host CPU: ` +
-          "reproduced for x86-64 with AVX2 (TensorFlow 2.21, jaxlib 0.10.2" +
-          (masked ? "" : `; ${p.version}'s result() re-run on Keras 3.15.1's ops`) +
-          "); other TensorFlow or jaxlib versions, AVX-512 or Arm hosts may differ in the last ulp",
-      );
-    }
-    const allInOrder = this.targetClassIds.every((id, j) => id === j) && k === this.numClasses;
-    if (
-      xlaKnown && this.compiled && (this.backend === "jax" || this.backend === "tensorflow") &&
-      k >= 12 && k <= 32 && !allInOrder
-    ) {
-      // measured: under jax.jit the vector loop changes with the pattern of the ids (in order,
-      // a prefix, shuffled); TF XLA matched for one shuffled pattern
-      this.caveats.push(
-        "The loop XLA emits for the IoU sum depends on the pattern of the target ids; it is " +
-          "reproduced for the ids 0..numClasses-1 in order (MeanIoU), for others the last ulp of " +
-          "result() may differ",
-      );
-    }
-    if (
-      this.backend === "tensorflow" && !this.compiled && this.stateDtype === "float32" &&
-      this.numClasses > 12
-    ) {
-      this.caveats.push(
-        `With a float32 state and ${this.numClasses} classes, TensorFlow eager's order for the ` +
-          "matrix's column sums is not pinned down (measured up to 12 classes): once those sums " +
-          "pass 2^24 the last ulp of result() may differ",
-      );
-    }
-    if (
-      this.backend === "jax" && xlaKnown && this.stateDtype === "float32" && this.numClasses >= 64
-    ) {
-      this.caveats.push(
-        `With a float32 state and ${this.numClasses} classes, the order in which JAX's XLA sums ` +
-          "the matrix's rows and columns is not pinned down (measured up to 63 classes): once " +
-          "those sums pass 2^24 the last ulp of result() may differ",
-      );
-    }
-    if (this.backend === "torch") {
-      this.caveats.push(
-        p.generation === "masked"
-          ? "The torch backend is checked against real Keras 3.15.1 on torch 2.13 (CPU, AVX2: " +
-            "AVX-512 builds of torch sum float32 in 16-float vectors, which changes the last ulp)"
-          : "The torch backend before 3.15 is emulated from the source notes (int32 state like " +
-            "JAX from 3.8, sequential scatter, -1 wraps, ids >= numClasses raise IndexError)",
-      );
-    }
-    if (p.generation === "int-state" && this.backend === "numpy" && this.numpyMajor < 2) {
-      if (p.minor > 8) {
-        this.caveats.push(
-          `NumPy 1 float64 result() is observed in Keras 3.7/3.8 and assumed for ${p.version}`,
-        );
-      }
-    }
-    this.#cm = new Float64Array(this.numClasses * this.numClasses);
-    this.#exact = o.trackExact ? new Float64Array(this.numClasses * this.numClasses) : null;
+    this.#recipe = {
+      profile: p,
+      backend: this.backend,
+      compiled: this.compiled,
+      numpyMajor: this.numpyMajor,
+      numClasses: this.numClasses,
+      targetClassIds: this.targetClassIds,
+      stateDtype: this.stateDtype,
+      ignoreClass: this.ignoreClass,
+      axis: this.axis,
+      labelConv: d.labels,
+      rule: outOfRangeRule(p, this.backend, this.compiled),
+      order: summationOrder(p, this.backend, this.compiled, this.stateDtype),
+      xlaKnown: xlaLoopsKnown(p),
+      resultF64: d.resultF64,
+      mirrors: () => this.#mirrors(),
+    };
+    this.caveats.push(...emulationCaveats(this.#recipe));
+    this.#state = {
+      cm: new Float64Array(this.numClasses * this.numClasses),
+      exact: o.trackExact ? new Float64Array(this.numClasses * this.numClasses) : null,
+      trackedWeighted: false,
+      policy: undefined,
+    };
   }
 
   #mirrors(): string {
@@ -444,7 +270,7 @@ export class IoU {
   get totalCm(): number[][] {
     const c = this.numClasses;
     const out: number[][] = [];
-    for (let i = 0; i < c; i++) out.push(Array.from(this.#cm.subarray(i * c, (i + 1) * c)));
+    for (let i = 0; i < c; i++) out.push(Array.from(this.#state.cm.subarray(i * c, (i + 1) * c)));
     return out;
   }
 
@@ -453,7 +279,7 @@ export class IoU {
    * null): ignored and out-of-range pixels dropped, weights as given.
    */
   get exactCm(): number[][] | null {
-    const e = this.#exact;
+    const e = this.#state.exact;
     if (e === null) return null;
     const c = this.numClasses;
     const out: number[][] = [];
@@ -463,7 +289,7 @@ export class IoU {
 
   /** Whether the exact matrix has seen a weight other than 0 or 1 (see {@link IoU.exactCm}). */
   get exactWeighted(): boolean {
-    return this.#trackedWeighted;
+    return this.#state.trackedWeighted;
   }
 
   /**
@@ -494,16 +320,18 @@ export class IoU {
         throw new RangeError(`Expected counts to be integers >= 0, but found ${flat[k]}`);
       }
     }
-    this.#commitCounts(flat);
-    if (this.#exact !== null) { for (let k = 0; k < flat.length; k++) this.#exact[k] += flat[k]; }
+    commitCounts(this.#recipe, this.#state, flat);
+    if (this.#state.exact !== null) {
+      for (let k = 0; k < flat.length; k++) this.#state.exact[k] += flat[k];
+    }
     return this;
   }
 
   /** Sets the state to zeros (`reset_state`). Warnings and caveats are kept. */
   resetState(): void {
-    this.#cm.fill(0);
-    this.#exact?.fill(0);
-    this.#trackedWeighted = false;
+    this.#state.cm.fill(0);
+    this.#state.exact?.fill(0);
+    this.#state.trackedWeighted = false;
   }
 
   /**
@@ -571,7 +399,7 @@ export class IoU {
         );
       }
       weightScalar = wn === 1 && n !== 1;
-      if (this.#labelConv === "int32" || this.#labelConv === "int64") {
+      if (this.#recipe.labelConv === "int32" || this.#recipe.labelConv === "int64") {
         if (isFloatDtype(w.dtype) && !w.pythonScalar) {
           this.#warn(
             "You are passing weight as `float`, but dtype is `int`. This may result in an " +
@@ -585,9 +413,9 @@ export class IoU {
           );
         }
       }
-      weights = this.#convertWeights(w);
+      weights = convertWeights(this.#recipe, w);
     }
-    this.#accumulate(yt, yp, n, weights, weightScalar, w?.data ?? null);
+    accumulate(this.#recipe, this.#state, yt, yp, n, weights, weightScalar, w?.data ?? null);
     return this;
   }
 
@@ -603,476 +431,13 @@ export class IoU {
     return ts.some((t) => t !== null && !t.pythonScalar && t.dtype === "int64");
   }
 
-  /** Converts weights to the dtype of the per-batch confusion matrix. */
-  #convertWeights(w: KerasTensor): Float64Array {
-    const src = w.data;
-    const out = new Float64Array(src.length);
-    const jaxNarrow = this.backend === "jax" && !w.pythonScalar;
-    const fromF64 = w.dtype === "float64" && jaxNarrow;
-    const fromI64 = w.dtype === "int64" && jaxNarrow;
-    switch (this.stateDtype) {
-      case "float32":
-        for (let i = 0; i < src.length; i++) out[i] = f32(src[i]);
-        break;
-      case "float64":
-        for (let i = 0; i < src.length; i++) out[i] = this.backend === "jax" ? f32(src[i]) : src[i];
-        break;
-      case "int32":
-      case "int64":
-        for (let i = 0; i < src.length; i++) {
-          let v = src[i];
-          if (fromF64) v = f32(v);
-          if (fromI64) v = wrapInt32(v);
-          v = Number.isFinite(v) ? Math.trunc(v) : INT_MIN;
-          out[i] = this.stateDtype === "int32" ? wrapInt32(v) : v;
-        }
-        break;
-    }
-    return out;
-  }
-
-  #accumulate(
-    yt: KerasTensor,
-    yp: KerasTensor,
-    n: number,
-    weights: Float64Array | ArrayLike<number> | null,
-    weightScalar: boolean,
-    rawWeights: ArrayLike<number> | null,
-  ): void {
-    const C = this.numClasses;
-    const p = this.profile;
-    const conv = this.#labelConv;
-    const jax = this.backend === "jax";
-    const tIsInt = !isFloatDtype(yt.dtype) && !(jax && yt.dtype === "int64");
-    const pIsInt = !isFloatDtype(yp.dtype) && !(jax && yp.dtype === "int64");
-    const convT = labelConverter(conv, yt.dtype, jax);
-    const convP = labelConverter(conv, yp.dtype, jax);
-    const td = yt.data;
-    const pd = yp.data;
-    const hasIgnore = this.ignoreClass !== null;
-    const ignore = hasIgnore ? convT(this.ignoreClass as number) : NaN;
-    const ignoreMode = p.ignoreMode;
-    const rule = this.#rule;
-    const mask = p.masksOutOfRange;
-    // unit weights: no weights, or all converted weights are exactly 1
-    let unit = weights === null;
-    if (!unit && weights !== null) {
-      unit = true;
-      for (let i = 0; i < weights.length; i++) {
-        if (weights[i] !== 1) {
-          unit = false;
-          break;
-        }
-      }
-    }
-    const exact = this.#exact;
-    if (
-      unit && isInt32Typed(td) && isInt32Typed(pd) && C >= 2 && C <= 65536 &&
-      (!hasIgnore || Number.isInteger(this.ignoreClass))
-    ) {
-      // Fast path: exact integer counts of the kept pairs (the core counting kernel). With unit
-      // weights every Keras variant is a function of these per-batch counts, and integer labels
-      // that fit int32 need no conversion. Where Keras drops out-of-range ids the kernel drops
-      // them; otherwise it raises on any, and the loop below redoes the batch with the
-      // version's rule (wrap, or raise as Keras does).
-      const raising = rule !== "drop" && rule !== "mask";
-      this.#policy ??= countingPolicy(C, {
-        ignoreIndex: hasIgnore ? [this.ignoreClass as number] : [],
-        outOfRange: raising ? "error" : "drop",
-      });
-      let fast: Float64Array | null = null;
-      try {
-        fast = countPairs(this.#policy, td, pd).counts;
-      } catch (e) {
-        if (!(e instanceof RangeError)) throw e;
-        // an out-of-range id: the loop below finds the first one and raises as Keras does
-      }
-      if (fast !== null) {
-        this.#commitCounts(fast);
-        if (exact !== null) { for (let k = 0; k < exact.length; k++) exact[k] += fast[k]; }
-        return;
-      }
-    }
-    const exactBatch = exact === null ? null : new Float64Array(C * C);
-    const ignoreExact = hasIgnore ? Math.trunc(this.ignoreClass as number) : NaN;
-    const counts = new Float64Array(C * C);
-    // weighted path: updates applied in element order, in the state's arithmetic, onto a batch
-    // matrix (eager) or onto a copy of the running total (compiled float: XLA folds
-    // total + scatter(zeros, idx, w) into one scatter-add onto the total)
-    const state = this.stateDtype;
-    const direct = !unit && this.compiled && (state === "float32" || state === "float64");
-    const acc = unit ? counts : direct ? this.#cm.slice() : new Float64Array(C * C);
-    const sKind = state === "float32" ? 0 : state === "int32" ? 1 : 2;
-    let kept = 0; // position after removal (tf.keras / Keras 3.0-3.2 ignore_class)
-    const wScalar = weightScalar;
-    const w0 = weights !== null && weights.length > 0 ? weights[0] : 1;
-    for (let i = 0; i < n; i++) {
-      const rt = td[i];
-      const rp = pd[i];
-      let t = tIsInt ? rt : convT(rt);
-      let q = pIsInt ? rp : convP(rp);
-      let wi = unit ? 1 : wScalar ? w0 : (weights as ArrayLike<number>)[i];
-      if (exactBatch !== null) {
-        const a = Math.trunc(rt);
-        const b = Math.trunc(rp);
-        if (
-          a >= 0 && a < C && b >= 0 && b < C && !(hasIgnore && a === ignoreExact)
-        ) {
-          const rw = rawWeights === null ? 1 : rawWeights[rawWeights.length === 1 ? 0 : i];
-          exactBatch[a * C + b] += rw;
-        }
-      }
-      if (hasIgnore && t === ignore) {
-        if (ignoreMode === "remove") continue;
-        if (ignoreMode === "multiply") {
-          // y_true * 0, y_pred * 0, w * 0: the pixel becomes (0, 0) with weight 0 (NaN stays NaN)
-          if (unit) {
-            kept++;
-            continue;
-          }
-          q = Number.isFinite(q) ? 0 : NaN;
-          t = 0;
-          wi = wi * 0;
-          if (wi === 0 && q === 0) {
-            kept++;
-            continue;
-          }
-        }
-      }
-      if (mask) {
-        if (!(t >= 0 && t < C && q >= 0 && q < C) || (hasIgnore && t === ignore)) {
-          kept++;
-          continue; // where(valid, ., 0): weight 0 on cell (0, 0)
-        }
-      }
-      let a = tIsInt ? t : Math.trunc(t);
-      let b = pIsInt ? q : Math.trunc(q);
-      if (!(a >= 0 && a < C && b >= 0 && b < C)) {
-        switch (rule) {
-          case "drop":
-            kept++;
-            continue;
-          case "wrap-drop":
-            if (a < 0) a += C;
-            if (b < 0) b += C;
-            if (!(a >= 0 && a < C && b >= 0 && b < C)) {
-              kept++;
-              continue;
-            }
-            break;
-          case "wrap-error":
-            if (a < 0 && a >= -C) a += C;
-            if (b < 0 && b >= -C) b += C;
-            if (!(a >= 0 && a < C && b >= 0 && b < C)) this.#throwIndex(a, b, t, q, kept);
-            break;
-          default:
-            this.#throwIndex(a, b, t, q, kept);
-        }
-      }
-      kept++;
-      const cell = a * C + b;
-      if (unit) counts[cell]++;
-      else if (sKind === 0) acc[cell] = f32(acc[cell] + wi);
-      else if (sKind === 1) acc[cell] = wrapInt32(acc[cell] + wi);
-      else acc[cell] += wi;
-    }
-    // commit (nothing above wrote the state)
-    const cm = this.#cm;
-    if (unit) this.#commitCounts(counts);
-    else if (direct) cm.set(acc);
-    else {
-      for (let k = 0; k < acc.length; k++) {
-        if (sKind === 0) cm[k] = f32(cm[k] + acc[k]);
-        else if (sKind === 1) cm[k] = wrapInt32(cm[k] + acc[k]);
-        else cm[k] = cm[k] + acc[k];
-      }
-    }
-    if (exact !== null && exactBatch !== null) {
-      for (let k = 0; k < exact.length; k++) exact[k] += exactBatch[k];
-      if (rawWeights !== null) {
-        for (let i = 0; i < rawWeights.length; i++) {
-          if (rawWeights[i] !== 0 && rawWeights[i] !== 1) this.#trackedWeighted = true;
-        }
-      }
-    }
-  }
-
-  /** Adds per-batch counts of unit-weight pairs to the state, as each Keras variant does. */
-  #commitCounts(counts: ArrayLike<number>): void {
-    const cm = this.#cm;
-    const state = this.stateDtype;
-    for (let k = 0; k < counts.length; k++) {
-      const c = counts[k];
-      if (c === 0) continue;
-      switch (state) {
-        case "float32":
-          // eager: the batch cell is min(count, 2^24), then added to the total in float32;
-          // compiled (XLA): every +1 goes straight onto the running total
-          cm[k] = this.compiled
-            ? addOnesF32(cm[k], c)
-            : f32(cm[k] + Math.min(c, FLOAT32_COUNT_LIMIT));
-          break;
-        case "int32":
-          cm[k] = wrapInt32(cm[k] + wrapInt32(c));
-          break;
-        default:
-          cm[k] = cm[k] + c;
-      }
-    }
-  }
-
-  #throwIndex(a: number, b: number, t: number, q: number, pos: number): never {
-    const C = this.numClasses;
-    const fmt = (x: number): string => (Number.isFinite(x) ? String(x) : String(x));
-    switch (this.#rule) {
-      case "tf-assert": {
-        const msg = !(t >= 0 || Math.trunc(t) >= 0)
-          ? "`labels` contains negative values"
-          : !(q >= 0 || Math.trunc(q) >= 0)
-          ? "`predictions` contains negative values"
-          : !(a < C)
-          ? "`labels` out of bound"
-          : "`predictions` out of bound";
-        throw new KerasError(
-          `InvalidArgumentError: ${msg} (Condition x < y or x >= 0 did not hold)`,
-          this.#mirrors(),
-        );
-      }
-      case "tf-scatter-error":
-        throw new KerasError(
-          `InvalidArgumentError: indices[${pos}] = [${fmt(a)}, ${
-            fmt(b)
-          }] does not index into shape [${C},${C}] [Op:ScatterNd]`,
-          this.#mirrors(),
-        );
-      default: {
-        const axis = !(a >= 0 && a < C) ? 0 : 1;
-        const bad = axis === 0 ? a : b;
-        const word = this.backend === "torch" ? "dimension" : "axis";
-        throw new KerasError(
-          `IndexError: index ${fmt(bad)} is out of bounds for ${word} ${axis} with size ${C}`,
-          this.#mirrors(),
-        );
-      }
-    }
-  }
-
   /**
    * The value Keras's `result()` returns, as a JS number (a float32 value, or a float64 one
    * where Keras returns float64: NumPy 1 with Keras 3.0-3.14, or dtype "float64" before 3.8).
    */
   result(): number {
-    const p = this.profile;
-    const C = this.numClasses;
-    const cm = this.#cm;
-    if (p.generation !== "tf.keras" && this.axis !== -1 && this.axis !== 0) {
-      throw new KerasError(
-        `AxisError: axis ${this.axis} is out of bounds for array of dimension 1 ` +
-          "(Keras 3 sums the 1-D IoU vector over `axis`; keras-semantics notes 9.10)",
-        this.#mirrors(),
-      );
-    }
-    const state = this.stateDtype;
-    // row / column sums and the diagonal, in the state dtype
-    const row = new Float64Array(C);
-    const col = new Float64Array(C);
-    const tp = new Float64Array(C);
-    if (state === "float32" || state === "float64") {
-      const round = state === "float32" ? f32 : (x: number) => x;
-      // From Keras 3.8 on XLA (jax.jit, JAX eager, TF XLA) the matrix's row and column sums are
-      // XLA's scalar loops with windows of 32 (measured on float32 states with sums above 2^24);
-      // elsewhere rows follow the backend's vector order and columns go row after row.
-      const xlaSums = this.#xlaKnown && (this.backend === "jax" || this.compiled);
-      const rowOrder: SummationOrder = xlaSums ? "xla-cpu" : this.#order;
-      for (let i = 0; i < C; i++) row[i] = sumInOrder(cm, rowOrder, round, i * C, C);
-      const column = new Float64Array(C);
-      for (let j = 0; j < C; j++) {
-        if (this.backend === "torch") col[j] = torchColumnSum(cm, j, C, C, round);
-        else if (xlaSums) {
-          for (let i = 0; i < C; i++) column[i] = cm[i * C + j];
-          col[j] = sumInOrder(column, "xla-cpu", round);
-        } else {
-          let s = 0;
-          for (let i = 0; i < C; i++) s = round(s + cm[i * C + j]);
-          col[j] = s;
-        }
-      }
-    } else {
-      for (let i = 0; i < C; i++) {
-        let s = 0;
-        for (let j = 0; j < C; j++) s += cm[i * C + j];
-        row[i] = state === "int32" ? wrapInt32(s) : s;
-      }
-      for (let j = 0; j < C; j++) {
-        let s = 0;
-        for (let i = 0; i < C; i++) s += cm[i * C + j];
-        col[j] = state === "int32" ? wrapInt32(s) : s;
-      }
-    }
-    for (let i = 0; i < C; i++) tp[i] = cm[i * C + i];
-    const ids = this.targetClassIds;
-    const k = ids.length;
-    const tpK = new Float64Array(k);
-    const denK = new Float64Array(k);
-    for (let j = 0; j < k; j++) {
-      const c = ids[j];
-      let den: number;
-      switch (state) {
-        case "float32":
-          den = this.#resultF64 && p.generation === "float32-state"
-            ? col[c] + row[c] - tp[c] // cast to float64 first
-            : f32(f32(col[c] + row[c]) - tp[c]);
-          break;
-        case "int32":
-          den = wrapInt32(wrapInt32(col[c] + row[c]) - tp[c]);
-          break;
-        default:
-          den = col[c] + row[c] - tp[c];
-      }
-      denK[j] = den;
-      tpK[j] = tp[c];
-    }
-    if (p.generation === "tf.keras") {
-      const round = this.#resultF64 ? (x: number) => x : f32;
-      const iou = new Float64Array(k);
-      let nv = 0;
-      for (let j = 0; j < k; j++) {
-        if (denK[j] !== 0) {
-          nv++;
-          iou[j] = round(tpK[j] / denK[j]);
-        }
-      }
-      const s = sumInOrder(iou, this.#order, round);
-      return nv === 0 ? 0 : round(s / nv);
-    }
-    // Keras 3
-    let round: (x: number) => number = f32;
-    let eps = EPSILON_F32;
-    let thr = VALID_THRESHOLD_F32;
-    if (p.generation === "float32-state" && this.#resultF64) {
-      round = (x: number) => x;
-      eps = 1e-7;
-      thr = 1e-9;
-    } else {
-      // 3.8+: cast(den, float32), cast(tp, float32); <= 3.7 float32 state: already float32
-      for (let j = 0; j < k; j++) {
-        denK[j] = f32(denK[j]);
-        tpK[j] = f32(tpK[j]);
-      }
-    }
-    let nv = 0;
-    const iou = new Float64Array(k);
-    for (let j = 0; j < k; j++) {
-      const valid = denK[j] > thr;
-      if (valid) nv++;
-      const v = round(tpK[j] / round(denK[j] + eps));
-      iou[j] = p.zeroesInvalidIoU && !valid ? 0 : v;
-    }
-    const s = sumInOrder(iou, this.#order, round);
-    const nvF = round(nv + eps);
-    if (this.backend === "numpy" && this.numpyMajor < 2 && !p.zeroesInvalidIoU) {
-      return s / (nv + 1e-7);
-    }
-    if (this.compiled && k === 1 && !p.zeroesInvalidIoU) {
-      // XLA rewrites (a / b) / c as a / (b * c)
-      return round(tpK[0] / round(round(denK[0] + eps) * nvF));
-    }
-    return round(s / nvF);
+    return kerasIoUResult(this.#recipe, this.#state.cm);
   }
-}
-
-function isInt32Typed(x: ArrayLike<number>): x is Uint8Array | Uint16Array | Int32Array {
-  return x instanceof Uint8Array || x instanceof Uint16Array || x instanceof Int32Array;
-}
-
-function labelConverter(
-  conv: "float32" | "float64" | "int32" | "int64",
-  dtype: string,
-  jax: boolean,
-): (v: number) => number {
-  switch (conv) {
-    case "float32":
-      return f32;
-    case "float64":
-      return jax ? f32 : (v) => v;
-    default: {
-      const narrowF = jax && dtype === "float64";
-      const narrowI = jax && dtype === "int64";
-      const int32 = conv === "int32";
-      return (v: number): number => {
-        if (narrowF) v = f32(v);
-        if (narrowI) v = wrapInt32(v);
-        if (!Number.isFinite(v)) return jax ? 0 : INT_MIN;
-        v = Math.trunc(v);
-        return int32 ? wrapInt32(v) : v;
-      };
-    }
-  }
-}
-
-function outOfRangeRule(p: KerasProfile, backend: KerasBackend, compiled: boolean): OutOfRangeRule {
-  if (p.masksOutOfRange) return "mask";
-  if (p.generation === "tf.keras") return compiled ? "drop" : "tf-assert";
-  switch (backend) {
-    case "tensorflow":
-      return compiled ? "drop" : "tf-scatter-error";
-    case "jax":
-      return "wrap-drop";
-    default:
-      return "wrap-error";
-  }
-}
-
-interface ResolvedDtypes {
-  metricDtype: string;
-  state: KerasStateDtype;
-  labels: "float32" | "float64" | "int32" | "int64";
-  resultF64: boolean;
-}
-
-function resolveDtypes(p: KerasProfile, backend: KerasBackend, dtype?: string): ResolvedDtypes {
-  const jax = backend === "jax";
-  const bad = (allowed: string): never => {
-    throw new RangeError(
-      `Expected dtype to be ${allowed} for Keras ${p.version}, but found ${JSON.stringify(dtype)}`,
-    );
-  };
-  if (p.generation === "tf.keras") {
-    const d = dtype ?? "float32";
-    if (d !== "float32" && d !== "float64") bad('"float32" or "float64"');
-    return {
-      metricDtype: d,
-      state: d as KerasStateDtype,
-      labels: d as "float32" | "float64",
-      resultF64: d === "float64",
-    };
-  }
-  if (p.generation === "float32-state") {
-    let d = dtype ?? "float32";
-    if (d !== "float32" && d !== "float64") {
-      bad('"float32" or "float64" (integer dtypes before 3.8 are not emulated)');
-    }
-    if (jax && d === "float64") d = "float32";
-    return {
-      metricDtype: d,
-      state: "float32",
-      labels: d as "float32" | "float64",
-      resultF64: d === "float64",
-    };
-  }
-  let d = dtype ?? "int";
-  if (d === "int") d = backend === "tensorflow" ? "int64" : "int32";
-  if (!["int32", "int64", "float32", "float64"].includes(d)) {
-    bad('"int", "int32", "int64", "float32" or "float64"');
-  }
-  if (jax && d === "int64") d = "int32";
-  if (jax && d === "float64") d = "float32";
-  return {
-    metricDtype: d,
-    state: d as KerasStateDtype,
-    labels: d as "float32" | "float64" | "int32" | "int64",
-    resultF64: false,
-  };
 }
 
 /**

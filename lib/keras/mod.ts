@@ -18,6 +18,7 @@ export * from "./version.ts";
 export * from "../float32/keras_sums.ts";
 export * from "./tensor.ts";
 export * from "./error.ts";
+export * from "./iou_options.ts";
 export * from "./iou_metrics.ts";
 export * from "./explain.ts";
 export * from "./compiled_risk.ts";
