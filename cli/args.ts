@@ -222,6 +222,62 @@ export function symlinksFlag(text: string | undefined): "follow" | "skip" | "err
   return s;
 }
 
+/** Flags only `risk` reads: the simulated dataset. */
+const RISK_ONLY = ["images", "pixels", "image-size", "frequencies", "accuracy"] as const;
+/** Flags that decide how masks are read and counted. */
+const COUNTING = ["classes", "ignore", "out-of-range", "axis", "max-pixels", "symlinks"] as const;
+
+/**
+ * Refuses a flag that the command would ignore where ignoring it changes what the numbers mean:
+ * the simulation flags of `risk` with any other command, the counting flags with a saved matrix
+ * (`--cm` is counted already: `--ignore 0` cannot take class 0 out of it), and masks or counting
+ * flags with `risk` (it reads no file).
+ *
+ * @param command the command ("demo" when none was named)
+ * @param v the flags
+ * @throws {InputError} naming the flag and why it would be ignored
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { refuseIgnoredFlags } from "./args.ts";
+ * refuseIgnoredFlags("compare", { true: "gt", pred: "pred", ignore: "255" });
+ * assert.throws(
+ *   () => refuseIgnoredFlags("compare", { cm: "cm.npy", ignore: "0" }),
+ *   /Expected no --ignore with --cm: a saved matrix is counted already/,
+ * );
+ * assert.throws(() => refuseIgnoredFlags("compare", { images: "8" }), /--images with 'risk' only/);
+ * ```
+ */
+export function refuseIgnoredFlags(command: string, v: Flags): void {
+  const given = (names: readonly string[]) =>
+    names.filter((n) => (v as Record<string, unknown>)[n] !== undefined);
+  const simulation = given(RISK_ONLY);
+  if (command !== "risk" && simulation.length > 0) {
+    throw new InputError(
+      `Expected --${simulation[0]} with 'risk' only, but found it with '${command}', which ` +
+        `would ignore it`,
+    );
+  }
+  if (command === "risk") {
+    const reading = given(["true", "pred", "cm", ...COUNTING.filter((n) => n !== "classes")]);
+    if (reading.length > 0) {
+      throw new InputError(
+        `Expected no --${reading[0]} with 'risk': it simulates a dataset from --images or ` +
+          `--pixels and reads no file, so --${reading[0]} would be ignored`,
+      );
+    }
+  } else if (v.cm !== undefined) {
+    const counting = given(COUNTING);
+    if (counting.length > 0) {
+      throw new InputError(
+        `Expected no --${counting[0]} with --cm: a saved matrix is counted already, so ` +
+          `--${counting[0]} would be ignored (count the masks with --true/--pred instead)`,
+      );
+    }
+  }
+}
+
 /**
  * A comma-separated list of integers, each at least `min` (see {@linkcode intFlag}).
  *

@@ -33,7 +33,7 @@
  * @module
  */
 
-import { formatFlag, InputError, parseFlags } from "./args.ts";
+import { formatFlag, InputError, parseFlags, refuseIgnoredFlags } from "./args.ts";
 import { helpText, type HelpTopic } from "./help.ts";
 import { type CommandResult, emit, guardOutputs } from "./output.ts";
 import { programName } from "./program.ts";
@@ -99,6 +99,7 @@ export async function main(args: string[]): Promise<number> {
     if (values.shard !== undefined && command !== "compare" && command !== "demo") {
       throw new InputError(`Expected --shard with 'compare' only, but found it with '${command}'`);
     }
+    refuseIgnoredFlags(command, values);
     const format = formatFlag(values.format);
     // an output that is an input, or two outputs that are one file: refused before any work
     await guardOutputs(values, command, positionals);

@@ -492,3 +492,47 @@ Deno.test("explain with both --cm and --true/--pred is refused, as compare is (n
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a flag the command would ignore is refused where ignoring it changes what the numbers mean", async () => {
+  const dir = await tempDir();
+  try {
+    await twoMasks(dir);
+    await Deno.writeTextFile(`${dir}/cm.json`, "[[3, 1], [0, 4]]");
+    const cases: [string[], string, RegExp][] = [
+      [["compare", "--cm", "cm.json", "--ignore", "0"], "--ignore", /counted already/],
+      [["explain", "dataset", "micro", "--cm", "cm.json", "--classes", "3"], "--classes", /--cm/],
+      [
+        ["compare", "--true", "t.npy", "--pred", "p.npy", "--images", "8"],
+        "--images",
+        /'risk' only/,
+      ],
+      [
+        [
+          "risk",
+          "--images",
+          "8",
+          "--image-size",
+          "4x4",
+          "--batch-size",
+          "2",
+          "--classes",
+          "2",
+          "--true",
+          "t.npy",
+        ],
+        "--true",
+        /reads no file/,
+      ],
+    ];
+    for (const [args, named, why] of cases) {
+      const r = await runMain([...args, "--out", "o.json"], dir);
+      assertOneLineError(r, named);
+      assert.match(r.stderr, why);
+      assert.equal(await exists(`${dir}/o.json`), false);
+    }
+    // the same commands without the ignored flag run
+    assert.equal((await runMain(["compare", "--cm", "cm.json", "--format", "json"], dir)).code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

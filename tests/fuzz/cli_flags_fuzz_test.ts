@@ -153,6 +153,9 @@ Deno.test("fuzz: random flags end in exit 0 with the exact counts, or exit 2 wit
         if (command !== "compare" || !isJson || flags.out !== undefined) return;
         const json = JSON.parse(r.stdout);
         if (input === "cm") {
+          // no counting flag was given and ignored
+          const counting = ["classes", "ignore", "out-of-range", "axis", "max-pixels", "symlinks"];
+          assert.deepEqual(counting.filter((k) => k in flags), [], args.join(" "));
           assert.deepEqual(json.confusionMatrix, SAVED);
           outcomes.checked++;
           return;
