@@ -58,6 +58,18 @@ export interface RunOptionsInput {
 /**
  * Checks `input` and returns the options in normal form: every default filled in, ignore labels
  * sorted, context keys sorted (a copy).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { normaliseOptions } from "./run_options.ts";
+ * const o = normaliseOptions({ numClasses: 3, ignoreIndex: [255, 7], context: { b: 1, a: 2 } });
+ * assert.deepEqual(o.ignoreIndex, [7, 255]);
+ * assert.deepEqual(Object.keys(o.context), ["a", "b"]);
+ * assert.equal(o.axis, null);
+ * assert.deepEqual(o.batchSizes, []);
+ * assert.throws(() => normaliseOptions({ numClasses: 3, batchSizes: [0] }), /batchSizes\[0\]/);
+ * ```
  */
 export function normaliseOptions(input: RunOptionsInput): RunOptions {
   if (typeof input !== "object" || input === null) {
@@ -109,7 +121,18 @@ export function normaliseOptions(input: RunOptionsInput): RunOptions {
   };
 }
 
-/** Throws a `RangeError` naming the path `where` unless `value` is plain JSON data. */
+/**
+ * Throws a `RangeError` naming the path `where` unless `value` is plain JSON data.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkJson } from "./run_options.ts";
+ * checkJson({ a: [1, "x", null, true] }, "context");
+ * assert.throws(() => checkJson({ a: [0, NaN] }, "context"), /context\.a\[1\] to be a finite number/);
+ * assert.throws(() => checkJson({ d: new Date(0) }, "context"), /context\.d to be JSON data/);
+ * ```
+ */
 export function checkJson(value: unknown, where: string): void {
   if (value === null || typeof value === "boolean" || typeof value === "string") return;
   if (typeof value === "number") {
@@ -129,7 +152,17 @@ export function checkJson(value: unknown, where: string): void {
   throw new RangeError(`Expected ${where} to be JSON data, but found ${describe(value)}`);
 }
 
-/** A copy with object keys sorted, so equal contexts print equal. */
+/**
+ * A copy with object keys sorted, so equal contexts print equal.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sortKeys } from "./run_options.ts";
+ * const sorted = sortKeys({ b: 1, a: { d: [{ f: 2, e: 3 }], c: 4 } });
+ * assert.equal(JSON.stringify(sorted), '{"a":{"c":4,"d":[{"e":3,"f":2}]},"b":1}');
+ * ```
+ */
 export function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (typeof value === "object" && value !== null) {
@@ -140,7 +173,19 @@ export function sortKeys(value: unknown): unknown {
   return value;
 }
 
-/** A short description of a bad value for error messages. */
+/**
+ * A short description of a bad value for error messages.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describe } from "./run_options.ts";
+ * assert.equal(describe([1, 2]), "an array of length 2");
+ * assert.equal(describe("x"), '"x"');
+ * assert.equal(describe({}), "an object");
+ * assert.equal(describe(undefined), "undefined");
+ * ```
+ */
 export function describe(value: unknown): string {
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (typeof value === "string") return JSON.stringify(value);

@@ -80,8 +80,11 @@ export interface RunStateJSON {
 
 /** One image of a run state: its per-class counts and, with `imageMatrices`, its sparse cells. */
 export interface ImageRecord {
+  /** True positives per class. */
   tp: Float64Array;
+  /** False positives per class. */
   fp: Float64Array;
+  /** False negatives per class. */
   fn: Float64Array;
   /** Sparse cells (flat pairs) when the run keeps image matrices. */
   cells?: Float64Array;
@@ -89,7 +92,9 @@ export interface ImageRecord {
 
 /** One file of a run state: its name and images, in order. */
 export interface FileRecord {
+  /** Shard-independent identity (relative path without extension). */
   name: string;
+  /** Its images, in order. */
   images: ImageRecord[];
 }
 
@@ -110,6 +115,19 @@ export interface RunStateParts {
  *
  * @param json The output of `RunState.toJSON` (possibly through `JSON.parse`).
  * @returns The checked options, matrix and files.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readRunStateJSON } from "./run_state_json.ts";
+ * import { RunState } from "./run_state.ts";
+ * const json = new RunState({ numClasses: 2 }).addImage("a", [0, 1], [0, 0]).toJSON();
+ * const { options, matrix, files } = readRunStateJSON(json);
+ * assert.equal(options.numClasses, 2);
+ * assert.deepEqual(matrix.toArray(), [[1, 0], [1, 0]]);
+ * assert.deepEqual(files.map((f) => [f.name, [...f.images[0].fn]]), [["a", [0, 1]]]);
+ * assert.throws(() => readRunStateJSON({ ...json, format: "x" }), /Expected format/);
+ * ```
  */
 export function readRunStateJSON(json: RunStateJSON): RunStateParts {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {

@@ -36,6 +36,18 @@ export interface NpyLimitOptions {
   maxPixels?: number;
 }
 
+/**
+ * The `maxPixels` option, checked, or {@linkcode DEFAULT_MAX_PIXELS}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_MAX_PIXELS, maxPixelsOf } from "./npy_decode.ts";
+ * assert.equal(maxPixelsOf({}), DEFAULT_MAX_PIXELS);
+ * assert.equal(maxPixelsOf({ maxPixels: 5 }), 5);
+ * assert.throws(() => maxPixelsOf({ maxPixels: 0 }), /maxPixels to be an integer >= 1, but found 0/);
+ * ```
+ */
 export function maxPixelsOf(options: NpyLimitOptions): number {
   const max = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!Number.isSafeInteger(max) || max < 1) {
@@ -52,6 +64,19 @@ function shapeText(shape: readonly number[]): string {
  * Refuses, from the header alone, what must never be allocated or looped over: N > 0 slices of
  * zero elements (a header of a few bytes can declare millions of empty images), and more than
  * `maxPixels` elements in one read.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkReadable } from "./npy_decode.ts";
+ * import { NpyFormatError, NpyLimitError, parseNpyHeader } from "./npy_header.ts";
+ * import { encodeNpy } from "./npy.ts";
+ * const header = parseNpyHeader(encodeNpy({ shape: [2, 3], data: new Uint8Array(6) }), "m.npy");
+ * checkReadable(header, "m.npy", 6, "the array", 6); // 6 elements, limit 6: fine
+ * assert.throws(() => checkReadable(header, "m.npy", 6, "the array", 5), NpyLimitError);
+ * const empty = parseNpyHeader(encodeNpy({ shape: [3, 0], data: new Uint8Array(0) }), "e.npy");
+ * assert.throws(() => checkReadable(empty, "e.npy", 0, "one slice", 5), NpyFormatError);
+ * ```
  */
 export function checkReadable(
   header: NpyHeader,
@@ -81,6 +106,19 @@ export function checkReadable(
 /**
  * Runs `allocate`, turning the engine's "Array buffer allocation failed" (or "Invalid typed
  * array length") into an error that names the file, the size and what to do.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { allocating } from "./npy_decode.ts";
+ * import { NpyLimitError } from "./npy_header.ts";
+ * assert.equal(allocating("m.npy", 4, () => 7), 7);
+ * const failing = () => {
+ *   throw new RangeError("Array buffer allocation failed");
+ * };
+ * assert.throws(() => allocating("m.npy", 8, failing), NpyLimitError);
+ * assert.throws(() => allocating("m.npy", 8, failing), /^NpyLimitError: m\.npy: could not allocate 8/);
+ * ```
  */
 export function allocating<T>(source: string, bytes: number, allocate: () => T): T {
   try {
@@ -107,6 +145,21 @@ function halfToFloat(h: number): number {
  * Decode `count` elements of `header`'s dtype from `raw` (exactly `count * itemSize` bytes) into
  * a typed array in machine order; `firstIndex` is the index of the first element in the file,
  * used in error messages.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeElements } from "./npy_decode.ts";
+ * import { parseNpyHeader } from "./npy_header.ts";
+ * import { encodeNpy } from "./npy.ts";
+ * const bytes = encodeNpy({ shape: [2], data: new Int16Array([1, -2]) });
+ * const header = parseNpyHeader(bytes, "m.npy");
+ * const raw = bytes.subarray(header.dataOffset);
+ * assert.deepEqual([...decodeElements(header, raw, 2, "m.npy", 0, false)], [1, -2]);
+ * // the same two bytes 0x01 0x00 read big endian: 0x0100
+ * const big = { ...header, littleEndian: false };
+ * assert.equal(decodeElements(big, raw.subarray(0, 2), 1, "m.npy", 0, false)[0], 256);
+ * ```
  */
 export function decodeElements(
   header: NpyHeader,
@@ -235,7 +288,18 @@ function emptyLike(dtype: NpyDtype, n: number): NpyData {
   }
 }
 
-/** Reorder Fortran-order (column-major) data of `shape` into C order. */
+/**
+ * Reorder Fortran-order (column-major) data of `shape` into C order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fortranToC } from "./npy_decode.ts";
+ * // [[1, 2, 3], [4, 5, 6]] stored column by column
+ * const c = fortranToC(new Uint8Array([1, 4, 2, 5, 3, 6]), [2, 3], "uint8");
+ * assert.deepEqual([...c], [1, 2, 3, 4, 5, 6]);
+ * ```
+ */
 export function fortranToC(data: NpyData, shape: readonly number[], dtype: NpyDtype): NpyData {
   const n = data.length;
   const rank = shape.length;
@@ -263,7 +327,18 @@ export function fortranToC(data: NpyData, shape: readonly number[], dtype: NpyDt
   return out;
 }
 
-/** Bytes per element of the typed array a dtype decodes to. */
+/**
+ * Bytes per element of the typed array a dtype decodes to.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodedSize } from "./npy_decode.ts";
+ * assert.equal(decodedSize("bool"), Uint8Array.BYTES_PER_ELEMENT);
+ * assert.equal(decodedSize("float16"), Float32Array.BYTES_PER_ELEMENT);
+ * assert.equal(decodedSize("uint64"), Float64Array.BYTES_PER_ELEMENT);
+ * ```
+ */
 export function decodedSize(dtype: NpyDtype): number {
   return dtype === "bool" || dtype === "uint8" || dtype === "int8"
     ? 1

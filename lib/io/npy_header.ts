@@ -63,10 +63,30 @@ export interface NpyHeader {
   dataOffset: number;
 }
 
-/** The first six bytes of every `.npy` file. */
+/**
+ * The first six bytes of every `.npy` file.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MAGIC } from "./npy_header.ts";
+ * assert.equal(MAGIC[0], 0x93);
+ * assert.equal(String.fromCharCode(...MAGIC.slice(1)), "NUMPY");
+ * ```
+ */
 export const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 
-/** dtype and bytes per element of each `descr` kind (without its byte-order character). */
+/**
+ * dtype and bytes per element of each `descr` kind (without its byte-order character).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KINDS } from "./npy_header.ts";
+ * assert.deepEqual(KINDS.u2, { dtype: "uint16", size: 2 });
+ * assert.deepEqual(KINDS.f2, { dtype: "float16", size: 2 });
+ * ```
+ */
 export const KINDS: Record<string, { dtype: NpyDtype; size: number }> = {
   b1: { dtype: "bool", size: 1 },
   i1: { dtype: "int8", size: 1 },
@@ -85,7 +105,19 @@ export const KINDS: Record<string, { dtype: NpyDtype; size: number }> = {
 const SUPPORTED = "bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, " +
   "float16, float32, float64";
 
-/** Throws {@linkcode NpyFormatError} with `message` prefixed by the input's name. */
+/**
+ * Throws {@linkcode NpyFormatError} with `message` prefixed by the input's name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fail, NpyFormatError } from "./npy_header.ts";
+ * assert.throws(
+ *   () => fail("m.npy", "not a .npy file"),
+ *   (e) => e instanceof NpyFormatError && e.message === "m.npy: not a .npy file",
+ * );
+ * ```
+ */
 export function fail(source: string, message: string): never {
   throw new NpyFormatError(`${source}: ${message}`);
 }

@@ -68,7 +68,20 @@ export type OutOfRangeRule =
   | "wrap-drop"
   | "wrap-error";
 
-/** The out-of-range rule of a version, backend and mode. */
+/**
+ * The out-of-range rule of a version, backend and mode.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { outOfRangeRule } from "./iou_recipe.ts";
+ * import { parseKerasVersion } from "./version.ts";
+ * assert.equal(outOfRangeRule(parseKerasVersion("2.15"), "tensorflow", false), "tf-assert");
+ * assert.equal(outOfRangeRule(parseKerasVersion("3.7.0"), "jax", false), "wrap-drop");
+ * assert.equal(outOfRangeRule(parseKerasVersion("3.7.0"), "tensorflow", true), "drop");
+ * assert.equal(outOfRangeRule(parseKerasVersion("3.15.1"), "torch", false), "mask");
+ * ```
+ */
 export function outOfRangeRule(
   p: KerasProfile,
   backend: KerasBackend,
@@ -98,7 +111,21 @@ export interface ResolvedDtypes {
   resultF64: boolean;
 }
 
-/** Resolves the metric, state, label and result dtypes as the version does. */
+/**
+ * Resolves the metric, state, label and result dtypes as the version does.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveDtypes } from "./iou_recipe.ts";
+ * import { parseKerasVersion } from "./version.ts";
+ * const tf = resolveDtypes(parseKerasVersion("3.8.0"), "tensorflow");
+ * assert.deepEqual(tf, { metricDtype: "int64", state: "int64", labels: "int64", resultF64: false });
+ * // JAX without x64 narrows int64 to int32
+ * assert.equal(resolveDtypes(parseKerasVersion("3.8.0"), "jax", "int64").state, "int32");
+ * assert.throws(() => resolveDtypes(parseKerasVersion("3.7.0"), "tensorflow", "int32"), RangeError);
+ * ```
+ */
 export function resolveDtypes(
   p: KerasProfile,
   backend: KerasBackend,
@@ -151,6 +178,16 @@ export function resolveDtypes(
 /**
  * Whether XLA's loops for the host CPU are measured for this version (Keras 3.8 on: 3.15's
  * masked result and 3.8-3.14's int state).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { xlaLoopsKnown } from "./iou_recipe.ts";
+ * import { parseKerasVersion } from "./version.ts";
+ * assert.equal(xlaLoopsKnown(parseKerasVersion("3.7.0")), false);
+ * assert.equal(xlaLoopsKnown(parseKerasVersion("3.8.0")), true);
+ * assert.equal(xlaLoopsKnown(parseKerasVersion("3.15.1")), true);
+ * ```
  */
 export function xlaLoopsKnown(p: KerasProfile): boolean {
   return p.zeroesInvalidIoU || p.generation === "int-state";
@@ -159,6 +196,18 @@ export function xlaLoopsKnown(p: KerasProfile): boolean {
 /**
  * The order in which the backend sums a vector of float32 values (the IoU vector, and on
  * some backends the rows of the matrix).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { summationOrder } from "./iou_recipe.ts";
+ * import { parseKerasVersion } from "./version.ts";
+ * const k38 = parseKerasVersion("3.8.0");
+ * assert.equal(summationOrder(k38, "numpy", false, "int32"), "numpy-pairwise");
+ * assert.equal(summationOrder(k38, "tensorflow", false, "int64"), "tf-8-lane");
+ * assert.equal(summationOrder(k38, "tensorflow", true, "int64"), "tf-xla-cpu-int");
+ * assert.equal(summationOrder(parseKerasVersion("3.7.0"), "jax", true, "float32"), "xla-16-lane");
+ * ```
  */
 export function summationOrder(
   p: KerasProfile,
@@ -200,6 +249,35 @@ export function summationOrder(
  * Where the emulation of `r` is not pinned down by real-Keras runs (sum orders not measured
  * for that many classes or targets, hosts whose vector width differs, backends emulated from the
  * notes), in the order the metric lists them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { emulationCaveats, type IoURecipe } from "./iou_recipe.ts";
+ * import { parseKerasVersion } from "./version.ts";
+ * const recipe: IoURecipe = {
+ *   profile: parseKerasVersion("2.15"),
+ *   backend: "tensorflow",
+ *   compiled: false,
+ *   numpyMajor: 2,
+ *   numClasses: 2,
+ *   targetClassIds: [0],
+ *   stateDtype: "float32",
+ *   ignoreClass: null,
+ *   axis: -1,
+ *   labelConv: "float32",
+ *   rule: "tf-assert",
+ *   order: "tf-8-lane",
+ *   xlaKnown: false,
+ *   resultF64: false,
+ *   mirrors: () => "tf.keras 2.15 IoU on tensorflow (eager)",
+ * };
+ * assert.deepEqual(emulationCaveats(recipe), []);
+ * const torch = { ...recipe, profile: parseKerasVersion("3.7.0"), backend: "torch" as const };
+ * const caveats = emulationCaveats(torch);
+ * assert.equal(caveats.length, 1);
+ * assert.match(caveats[0], /^The torch backend before 3\.15 is emulated/);
+ * ```
  */
 export function emulationCaveats(r: IoURecipe): string[] {
   const p = r.profile;
@@ -283,6 +361,34 @@ export function emulationCaveats(r: IoURecipe): string[] {
 /**
  * The value Keras's `result()` returns, as a JS number (a float32 value, or a float64 one
  * where Keras returns float64: NumPy 1 with Keras 3.0-3.14, or dtype "float64" before 3.8).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type IoURecipe, kerasIoUResult } from "./iou_recipe.ts";
+ * import { parseKerasVersion } from "./version.ts";
+ * const recipe: IoURecipe = {
+ *   profile: parseKerasVersion("2.15"),
+ *   backend: "tensorflow",
+ *   compiled: false,
+ *   numpyMajor: 2,
+ *   numClasses: 2,
+ *   targetClassIds: [0],
+ *   stateDtype: "float32",
+ *   ignoreClass: null,
+ *   axis: -1,
+ *   labelConv: "float32",
+ *   rule: "tf-assert",
+ *   order: "tf-8-lane",
+ *   xlaKnown: false,
+ *   resultF64: false,
+ *   mirrors: () => "tf.keras 2.15 IoU on tensorflow (eager)",
+ * };
+ * // one pixel in each cell: IoU of class 0 = 1 / (2 + 2 - 1), no epsilon in tf.keras
+ * assert.equal(kerasIoUResult(recipe, new Float64Array([1, 1, 1, 1])), Math.fround(1 / 3));
+ * // nothing counted: no valid class, the mean is 0
+ * assert.equal(kerasIoUResult(recipe, new Float64Array(4)), 0);
+ * ```
  */
 export function kerasIoUResult(r: IoURecipe, cm: Float64Array): number {
   const p = r.profile;

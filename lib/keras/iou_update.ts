@@ -30,7 +30,38 @@ export interface IoUState {
 
 const INT_MIN = -2147483648;
 
-/** Converts weights to the dtype of the per-batch confusion matrix. */
+/**
+ * Converts weights to the dtype of the per-batch confusion matrix.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { IoURecipe } from "./iou_recipe.ts";
+ * import { convertWeights } from "./iou_update.ts";
+ * import { parseKerasVersion } from "./version.ts";
+ * const recipe: IoURecipe = {
+ *   profile: parseKerasVersion("2.15"),
+ *   backend: "tensorflow",
+ *   compiled: false,
+ *   numpyMajor: 2,
+ *   numClasses: 2,
+ *   targetClassIds: [0],
+ *   stateDtype: "float32",
+ *   ignoreClass: null,
+ *   axis: -1,
+ *   labelConv: "float32",
+ *   rule: "tf-assert",
+ *   order: "tf-8-lane",
+ *   xlaKnown: false,
+ *   resultF64: false,
+ *   mirrors: () => "tf.keras 2.15 IoU on tensorflow (eager)",
+ * };
+ * const w = { data: [2.7, 0.1], shape: [2], dtype: "float64" as const, pythonScalar: false };
+ * assert.deepEqual([...convertWeights(recipe, w)], [Math.fround(2.7), Math.fround(0.1)]);
+ * const int32 = { ...recipe, stateDtype: "int32" as const };
+ * assert.deepEqual([...convertWeights(int32, w)], [2, 0]); // truncated toward zero
+ * ```
+ */
 export function convertWeights(r: IoURecipe, w: KerasTensor): Float64Array {
   const src = w.data;
   const out = new Float64Array(src.length);
@@ -61,6 +92,41 @@ export function convertWeights(r: IoURecipe, w: KerasTensor): Float64Array {
 /**
  * Accumulates one batch of `n` pairs into `s` as the version does; throws a `KerasError` where
  * Keras raises, with the state unchanged.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { IoURecipe } from "./iou_recipe.ts";
+ * import { accumulate, type IoUState } from "./iou_update.ts";
+ * import { toKerasTensor } from "./tensor.ts";
+ * import { parseKerasVersion } from "./version.ts";
+ * const recipe: IoURecipe = {
+ *   profile: parseKerasVersion("2.15"),
+ *   backend: "tensorflow",
+ *   compiled: false,
+ *   numpyMajor: 2,
+ *   numClasses: 2,
+ *   targetClassIds: [0],
+ *   stateDtype: "float32",
+ *   ignoreClass: null,
+ *   axis: -1,
+ *   labelConv: "float32",
+ *   rule: "tf-assert",
+ *   order: "tf-8-lane",
+ *   xlaKnown: false,
+ *   resultF64: false,
+ *   mirrors: () => "tf.keras 2.15 IoU on tensorflow (eager)",
+ * };
+ * const state: IoUState = { cm: new Float64Array(4), exact: null, trackedWeighted: false, policy: undefined };
+ * const yTrue = toKerasTensor([0, 0, 1, 1], "yTrue");
+ * const yPred = toKerasTensor([0, 1, 1, 1], "yPred");
+ * accumulate(recipe, state, yTrue, yPred, 4, null, false, null);
+ * assert.deepEqual([...state.cm], [1, 1, 0, 2]);
+ * // tf.keras eager asserts labels < numClasses, and the state stays as it was
+ * const bad = toKerasTensor([0, 2], "yTrue");
+ * assert.throws(() => accumulate(recipe, state, bad, toKerasTensor([0, 0], "yPred"), 2, null, false, null), /out of bound/);
+ * assert.deepEqual([...state.cm], [1, 1, 0, 2]);
+ * ```
  */
 export function accumulate(
   r: IoURecipe,
@@ -230,7 +296,38 @@ export function accumulate(
   }
 }
 
-/** Adds per-batch counts of unit-weight pairs to the state, as each Keras variant does. */
+/**
+ * Adds per-batch counts of unit-weight pairs to the state, as each Keras variant does.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { IoURecipe } from "./iou_recipe.ts";
+ * import { commitCounts, type IoUState } from "./iou_update.ts";
+ * import { parseKerasVersion } from "./version.ts";
+ * const recipe: IoURecipe = {
+ *   profile: parseKerasVersion("2.15"),
+ *   backend: "tensorflow",
+ *   compiled: false,
+ *   numpyMajor: 2,
+ *   numClasses: 2,
+ *   targetClassIds: [0],
+ *   stateDtype: "float32",
+ *   ignoreClass: null,
+ *   axis: -1,
+ *   labelConv: "float32",
+ *   rule: "tf-assert",
+ *   order: "tf-8-lane",
+ *   xlaKnown: false,
+ *   resultF64: false,
+ *   mirrors: () => "tf.keras 2.15 IoU on tensorflow (eager)",
+ * };
+ * const state: IoUState = { cm: new Float64Array(4), exact: null, trackedWeighted: false, policy: undefined };
+ * // a float32 batch cell holds at most 2^24 (keras-team/keras#20574)
+ * commitCounts(recipe, state, [2 ** 24 + 5, 0, 0, 3]);
+ * assert.deepEqual([...state.cm], [2 ** 24, 0, 0, 3]);
+ * ```
+ */
 export function commitCounts(r: IoURecipe, s: IoUState, counts: ArrayLike<number>): void {
   const cm = s.cm;
   const state = r.stateDtype;
@@ -252,7 +349,39 @@ export function commitCounts(r: IoURecipe, s: IoUState, counts: ArrayLike<number
   }
 }
 
-/** Raises the error the version raises for the out-of-range pair (a, b) at position `pos`. */
+/**
+ * Raises the error the version raises for the out-of-range pair (a, b) at position `pos`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { IoURecipe } from "./iou_recipe.ts";
+ * import { throwIndex } from "./iou_update.ts";
+ * import { parseKerasVersion } from "./version.ts";
+ * const recipe: IoURecipe = {
+ *   profile: parseKerasVersion("2.15"),
+ *   backend: "tensorflow",
+ *   compiled: false,
+ *   numpyMajor: 2,
+ *   numClasses: 2,
+ *   targetClassIds: [0],
+ *   stateDtype: "float32",
+ *   ignoreClass: null,
+ *   axis: -1,
+ *   labelConv: "float32",
+ *   rule: "tf-assert",
+ *   order: "tf-8-lane",
+ *   xlaKnown: false,
+ *   resultF64: false,
+ *   mirrors: () => "tf.keras 2.15 IoU on tensorflow (eager)",
+ * };
+ * const numpy = { ...recipe, profile: parseKerasVersion("3.7.0"), backend: "numpy" as const };
+ * assert.throws(
+ *   () => throwIndex({ ...numpy, rule: "wrap-error" }, 0, 5, 0, 5, 3),
+ *   /IndexError: index 5 is out of bounds for axis 1 with size 2/,
+ * );
+ * ```
+ */
 export function throwIndex(
   r: IoURecipe,
   a: number,
@@ -296,12 +425,37 @@ export function throwIndex(
   }
 }
 
-/** Whether labels of this array need no conversion to int32. */
+/**
+ * Whether labels of this array need no conversion to int32.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isInt32Typed } from "./iou_update.ts";
+ * assert.equal(isInt32Typed(new Uint8Array(1)), true);
+ * assert.equal(isInt32Typed(new Uint32Array(1)), false); // 2^32 - 1 does not fit int32
+ * assert.equal(isInt32Typed([1, 2]), false);
+ * ```
+ */
 export function isInt32Typed(x: ArrayLike<number>): x is Uint8Array | Uint16Array | Int32Array {
   return x instanceof Uint8Array || x instanceof Uint16Array || x instanceof Int32Array;
 }
 
-/** The cast a version applies to labels of `dtype` (JAX narrows 64-bit inputs to 32 bits). */
+/**
+ * The cast a version applies to labels of `dtype` (JAX narrows 64-bit inputs to 32 bits).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { labelConverter } from "./iou_update.ts";
+ * const int32 = labelConverter("int32", "float64", false);
+ * assert.equal(int32(2.7), 2);
+ * assert.equal(int32(-1.5), -1);
+ * assert.equal(int32(NaN), -(2 ** 31));
+ * assert.equal(labelConverter("int32", "float64", true)(NaN), 0); // JAX casts NaN to 0
+ * assert.equal(labelConverter("float32", "float64", false)(0.1), Math.fround(0.1));
+ * ```
+ */
 export function labelConverter(
   conv: LabelDtype,
   dtype: string,
