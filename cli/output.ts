@@ -136,6 +136,39 @@ export function nanOrNull(x: number): number | null {
 }
 
 /**
+ * The JSON document, indented by 2; without indentation when the indented text would pass the
+ * longest string JavaScript can hold (about 2^29 characters: three 4096-class matrices, the
+ * exact one and two Keras states, indented one number to a line). The values are the same.
+ *
+ * @param json the document
+ * @returns the text, ending with a newline
+ * @throws {InputError} when even the compact text is too long, naming the formats that fit
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jsonText } from "./output.ts";
+ * assert.equal(jsonText({ a: [1, 2] }), '{\n  "a": [\n    1,\n    2\n  ]\n}\n');
+ * ```
+ */
+export function jsonText(json: unknown): string {
+  try {
+    return JSON.stringify(json, null, 2) + "\n";
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+  }
+  try {
+    return JSON.stringify(json) + "\n";
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new InputError(
+      "Expected a JSON output that fits in one string, but it is longer; use --format table " +
+        "or csv, and --save-cm FILE.npy for the matrix",
+    );
+  }
+}
+
+/**
  * The rendered output in `format`: JSON, CSV of the first table, Markdown or aligned tables.
  *
  * @param r the output
@@ -152,7 +185,7 @@ export function nanOrNull(x: number): number | null {
  * ```
  */
 export function render(r: Rendered, format: Format): string {
-  if (format === "json") return JSON.stringify(r.json, null, 2) + "\n";
+  if (format === "json") return jsonText(r.json);
   if (format === "csv") {
     const t = r.tables[0];
     const cell = (v: string | number | null) => {

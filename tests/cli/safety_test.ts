@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { encode } from "fast-png";
 import { decodeNpy, encodeNpy } from "../../lib/io/npy.ts";
+import { jsonText } from "../../cli/output.ts";
 import { assertOneLineError, runMain } from "../fuzz/run_main.ts";
 
 async function exists(path: string): Promise<boolean> {
@@ -535,4 +536,23 @@ Deno.test("a flag the command would ignore is refused where ignoring it changes 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a JSON output too long to indent is written compact, and one too long for that is exit 2", () => {
+  // the first JSON.stringify (indented) fails as V8 does past its longest string
+  let calls = 0;
+  const once = {
+    get matrix() {
+      if (calls++ === 0) throw new RangeError("Invalid string length");
+      return [[1, 2], [3, 4]];
+    },
+  };
+  assert.equal(jsonText(once), '{"matrix":[[1,2],[3,4]]}\n');
+  const never = {
+    get matrix() {
+      throw new RangeError("Invalid string length");
+    },
+  };
+  assert.throws(() => jsonText(never), /fits in one string.*--format table or csv, and --save-cm/);
+  assert.equal(jsonText({ a: 1 }), '{\n  "a": 1\n}\n'); // ordinary outputs are indented as before
 });
