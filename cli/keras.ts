@@ -113,5 +113,6 @@ export async function runKeras(v: Flags): Promise<CommandResult> {
       footer,
     },
     cm: exact,
+    skipped: o.skipped,
   };
 }
