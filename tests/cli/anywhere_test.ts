@@ -158,3 +158,42 @@ Deno.test("cli installed with deno install -g: same JSON from the user's folder,
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("deno run -A jsr:@segmetrics/iou/cli in a project that links the checkout: same JSON", async () => {
+  // JSR itself is unreachable here; "links" resolves jsr:@segmetrics/iou to this checkout the
+  // way a published package resolves, with the package's own import map
+  const dir = await dataset();
+  try {
+    await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify({ links: [ROOT] }));
+    const inside = json(
+      await run(DENO, [
+        "run",
+        "-A",
+        CLI,
+        "compare",
+        "--true",
+        `${dir}/gt`,
+        "--pred",
+        `${dir}/pred`,
+        "--format",
+        "json",
+      ], ROOT),
+    );
+    const viaJsr = json(await run(DENO, ["run", "-A", "jsr:@segmetrics/iou/cli", ...COMPARE], dir));
+    assert.equal(viaJsr.input.true, "gt");
+    assert.deepEqual(withoutPaths(viaJsr), withoutPaths(inside));
+    // and a relative --out lands in the user's folder
+    const out = await run(DENO, [
+      "run",
+      "-A",
+      "jsr:@segmetrics/iou/cli",
+      ...COMPARE,
+      "--out",
+      "j.json",
+    ], dir);
+    assert.equal(out.code, 0, out.stderr);
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(`${dir}/j.json`)), viaJsr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
