@@ -39,10 +39,36 @@ export interface FigureJSON {
 
 export type { DisplayBundle } from "./display.ts";
 
-/** The MIME type of plotly figures in Jupyter. */
+/**
+ * The MIME type of plotly figures in Jupyter: a figure's display bundle carries its JSON under
+ * this key, which JupyterLab and VS Code render natively.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Figure, PLOTLY_MIME } from "./plot.ts";
+ * import { JUPYTER_DISPLAY } from "./display.ts";
+ * const bundle = new Figure([{ type: "bar", y: [1, 2] }])[JUPYTER_DISPLAY]();
+ * assert.equal(PLOTLY_MIME, "application/vnd.plotly.v1+json");
+ * assert.deepEqual((bundle[PLOTLY_MIME] as { data: unknown[] }).data, [{ type: "bar", y: [1, 2] }]);
+ * ```
+ */
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
-/** The attribute that marks every figure `<div>` in `text/html` (its value is the div's id). */
+/**
+ * The attribute that marks every figure `<div>` in `text/html` (its value is the div's id), so
+ * that a page check can find each figure and see whether plotly drew it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Figure, FIGURE_ATTRIBUTE } from "./plot.ts";
+ * const html = new Figure([{ type: "bar", y: [1] }]).toHTML();
+ * const id = new RegExp(`<div id="([^"]+)" ${FIGURE_ATTRIBUTE}="([^"]+)"`).exec(html);
+ * assert.ok(id !== null);
+ * assert.equal(id[1], id[2]);
+ * ```
+ */
 export const FIGURE_ATTRIBUTE = "data-segmetrics-figure";
 
 const DEFAULT_HEIGHT = 450;
@@ -301,7 +327,20 @@ function inflatingLibraryScript(gzipBase64: string): string {
 `;
 }
 
-/** What {@linkcode plotlyLibrary} returns: a displayable holder of the plotly.js source. */
+/**
+ * What {@linkcode plotlyLibrary} returns: a displayable holder of the plotly.js source. Shown
+ * once in a notebook, it defines `window.Plotly` for every figure shown after it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PlotlyLibrary } from "./plot.ts";
+ * const lib = new PlotlyLibrary("window.Plotly = {};");
+ * assert.equal(lib.source, "window.Plotly = {};");
+ * assert.ok(lib.toHTML().includes("window.Plotly = {};"));
+ * assert.throws(() => new PlotlyLibrary(""), TypeError);
+ * ```
+ */
 export class PlotlyLibrary {
   /** The plotly.js source text. */
   readonly source: string;
