@@ -12,6 +12,7 @@ import {
   type OutOfRangePolicy,
   samePolicy,
 } from "./labels.ts";
+import { showJSONValue } from "./json_values.ts";
 import { countPairs } from "./pair_counts.ts";
 
 export type { CountingOptions, LabelArray, OutOfRangePolicy } from "./labels.ts";
@@ -353,17 +354,6 @@ function jsonWeight(name: string, value: unknown): number {
     );
   }
   return value;
-}
-
-/** A JSON value as it would be written: strings quoted, arrays and objects as JSON. */
-function showJSONValue(value: unknown): string {
-  if (typeof value === "number" || value === undefined) return String(value);
-  try {
-    const text = JSON.stringify(value);
-    return text === undefined ? String(value) : text.length > 60 ? text.slice(0, 57) + "..." : text;
-  } catch {
-    return String(value);
-  }
 }
 
 function describe(value: unknown): string {

@@ -32,6 +32,7 @@
  * @module
  */
 
+import { batchSizeList } from "./batches.ts";
 import { ConfusionMatrix } from "./confusion_matrix.ts";
 import { type LabelArray, samePolicy } from "./labels.ts";
 import {
@@ -382,26 +383,4 @@ function sparseCells(image: ConfusionMatrix): Float64Array {
   counts.forEach((v, k) => v !== 0 && out.push(k, v));
   missed.forEach((v, t) => v !== 0 && out.push(counts.length + t, v));
   return Float64Array.from(out);
-}
-
-function batchSizeList(batchSize: number | readonly number[], n: number): number[] {
-  const check = (b: number) => {
-    if (!Number.isInteger(b) || b < 1) {
-      throw new RangeError(`Expected batch sizes to be integers >= 1, but found ${b}`);
-    }
-  };
-  if (typeof batchSize === "number") {
-    check(batchSize);
-    const sizes = [];
-    for (let left = n; left > 0; left -= batchSize) sizes.push(Math.min(batchSize, left));
-    return sizes;
-  }
-  batchSize.forEach(check);
-  const total = batchSize.reduce((a, b) => a + b, 0);
-  if (total !== n) {
-    throw new RangeError(
-      `Expected the batch sizes to add up to the number of images (${n}), but found ${total}`,
-    );
-  }
-  return [...batchSize];
 }

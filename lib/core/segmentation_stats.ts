@@ -4,6 +4,7 @@
  * @module
  */
 
+import { showJSONValue } from "./json_values.ts";
 import { type ClassCounts, ConfusionMatrix, type ConfusionMatrixJSON } from "./confusion_matrix.ts";
 import type { CountingOptions, LabelArray } from "./labels.ts";
 
@@ -322,15 +323,4 @@ function imageValue(name: string, value: unknown, weighted: boolean): number {
     );
   }
   return value as number;
-}
-
-/** A JSON value as it would be written: strings quoted, arrays and objects as JSON. */
-function showJSONValue(value: unknown): string {
-  if (typeof value === "number" || value === undefined) return String(value);
-  try {
-    const text = JSON.stringify(value);
-    return text === undefined ? String(value) : text.length > 60 ? text.slice(0, 57) + "..." : text;
-  } catch {
-    return String(value);
-  }
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { batchSizeList as batchSizes } from "../core/batches.ts";
 import { type ClassCounts, ConfusionMatrix } from "../core/confusion_matrix.ts";
 import { SegmentationStats } from "../core/segmentation_stats.ts";
 
@@ -327,25 +328,7 @@ function batchSizeList(batchSize: number | readonly number[] | undefined, n: num
   if (batchSize === undefined) {
     throw new RangeError('Expected batchSize (a number or a list) with average "per-batch"');
   }
-  const check = (b: number) => {
-    if (!Number.isInteger(b) || b < 1) {
-      throw new RangeError(`Expected batch sizes to be integers >= 1, but found ${b}`);
-    }
-  };
-  if (typeof batchSize === "number") {
-    check(batchSize);
-    const sizes = [];
-    for (let left = n; left > 0; left -= batchSize) sizes.push(Math.min(batchSize, left));
-    return sizes;
-  }
-  batchSize.forEach(check);
-  const sum = batchSize.reduce((a, b) => a + b, 0);
-  if (sum !== n) {
-    throw new RangeError(
-      `Expected the batch sizes to add up to the number of images (${n}), but found ${sum}`,
-    );
-  }
-  return [...batchSize];
+  return batchSizes(batchSize, n);
 }
 
 function datasetCounts(stats: Stats): ClassCounts {
