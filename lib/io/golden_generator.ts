@@ -1,5 +1,5 @@
 /**
- * The input generator of the real-Keras golden files (`shared/golden/README.md`): a counter-based
+ * The input generator of the real-Keras golden files (`golden/keras/README.md`): a counter-based
  * hash (lowbias32) turned into labels, predictions and weights, so that every batch of a golden
  * scenario can be regenerated from a few parameters, in any language, with all arithmetic mod
  * 2^32.

@@ -1,7 +1,7 @@
 /**
  * What a compiled (XLA) training loop would report for a float32 Keras IoU state: the batch at
  * which each float32 cell freezes at 2^24, and eager vs compiled vs exact mean IoU batch after
- * batch, from the pair counts of a typical batch (keras-semantics notes 11.2).
+ * batch, from the pair counts of a typical batch (docs/keras.md, compiled mode).
  *
  * @module
  */

@@ -2,10 +2,10 @@
  * Bit-exact emulation of the Keras IoU metric family (`IoU`, `MeanIoU`, `BinaryIoU`, `OneHotIoU`,
  * `OneHotMeanIoU`) by Keras version, backend and compiled mode.
  *
- * The recipes are those of the keras-semantics notes (sections 2-8 and 11), checked against real
+ * The recipes are those of docs/keras.md, checked against real
  * Keras 3.7.0, 3.8.0 and 3.15.1 runs on numpy, TensorFlow and JAX, eager and compiled
  * (`deno task golden`). The torch backend has no real-Keras reference here: it is emulated from the
- * notes (int32 state like JAX, sequential scatter, negative ids wrap and ids >= numClasses raise
+ * same recipes (int32 state like JAX, sequential scatter, negative ids wrap and ids >= numClasses raise
  * before 3.15).
  *
  * This file holds the public classes (options checks, inputs, warnings); the options are in

@@ -396,7 +396,7 @@ export function kerasIoUResult(r: IoURecipe, cm: Float64Array): number {
   if (p.generation !== "tf.keras" && r.axis !== -1 && r.axis !== 0) {
     throw new KerasError(
       `AxisError: axis ${r.axis} is out of bounds for array of dimension 1 ` +
-        "(Keras 3 sums the 1-D IoU vector over `axis`; keras-semantics notes 9.10)",
+        "(Keras 3 sums the 1-D IoU vector over `axis`; see docs/keras.md)",
       r.mirrors(),
     );
   }

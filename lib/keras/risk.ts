@@ -3,7 +3,7 @@
  * 3.0-3.7, or any Keras 3 `MeanIoU(dtype="float32")`) loses counts, from which batch, and by
  * how much; and whether the int32 state of Keras 3.8+ on JAX, torch and numpy wraps.
  *
- * The facts it rests on (research notes, section 3 and 11.2): with unit weights a float32 cell
+ * The facts it rests on (docs/keras.md: Keras 3.0-3.7 float32 counts, compiled mode): with unit weights a float32 cell
  * of one batch's matrix holds `min(n, 2^24)` for n pixels; eager Keras then adds the batch
  * matrix to the float32 total with round-to-nearest-even (`f32(total + batch)`), while a
  * compiled update (XLA: JAX always, TensorFlow with `jit_compile=True`) adds pixel by pixel onto

@@ -1,7 +1,7 @@
 /**
  * Keras versions and backends as behaviour profiles for the IoU metric family.
  *
- * The behaviour changes at a few releases (keras-semantics notes, sections 2-4):
+ * The behaviour changes at a few releases (docs/keras.md, summary):
  * - tf.keras 2.6-2.15: float32 state, TF asserts on out-of-range ids, no epsilon.
  * - Keras 3.0-3.7: float32 confusion matrix whatever `dtype` says, epsilon in `result()`.
  * - Keras 3.8-3.14 (PR keras-team/keras#20584): integer state (`dtype="int"`: int64 on

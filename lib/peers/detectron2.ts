@@ -8,7 +8,7 @@
  * with ground truth by the number of classes with ground truth *or* predictions (so a class that
  * is only predicted counts as 0); main (commit f3c1bc19, 2022, in no release) averages over
  * classes with ground truth only. detectron2 cannot be installed here: this profile follows the
- * library's source and is tested on hand-worked examples (peers.md §11), not on real runs.
+ * library's source and is tested on hand-worked examples (docs/libraries.md, worked example), not on real runs.
  *
  * @module
  */

@@ -9,7 +9,7 @@
  * `ignore_empty=False` scores union = 0 as 1. The reductions skip NaN cells; a class or image
  * with no valid cell contributes 0 (not NaN). float32 sums follow PyTorch's CPU order. MONAI
  * cannot be installed here: this profile follows the library's source and is tested on
- * hand-worked examples (peers.md §11), not on real runs.
+ * hand-worked examples (docs/libraries.md, worked example), not on real runs.
  *
  * @module
  */

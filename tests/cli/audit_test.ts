@@ -312,7 +312,7 @@ Deno.test("cli compare --cm: saved matrices, float32 damage signs, and --save-cm
     const i0 = 16777216 / (16777216 + 15), i1 = 33554436 / (33554436 + 15);
     close(r.values.dataset, (i0 + i1) / 2, "dataset from saved matrix");
     assert.equal(r.perClassIoU[2], null);
-    // Keras 3.7 result() on this float32 total_cm, by the recipe of the research notes (8.2):
+    // Keras 3.7 result() on this float32 total_cm, by the recipe of docs/keras.md (Keras 3.0-3.7):
     // float32 sums, den = (col + row) - tp, iou = tp / (den + eps), mean over den > 1e-9
     const f = Math.fround, m = [[16777216, 10, 0], [5, 33554436, 0], [0, 0, 0]];
     let sum = 0, nv = 0;

@@ -3,7 +3,7 @@ import { compare } from "../../lib/metrics/compare.ts";
 import { meanIoU } from "../../lib/metrics/mean_iou.ts";
 import { SegmentationStats } from "../../lib/core/segmentation_stats.ts";
 
-Deno.test("compare on the peers.md §11 example: values, absent and predicted-only classes", () => {
+Deno.test("compare on the worked example of docs/libraries.md: values, absent and predicted-only classes", () => {
   const stats = new SegmentationStats(5, { ignoreIndex: 255 })
     .addImage([0, 0, 0, 0, 1, 1, 1, 255], [0, 0, 0, 2, 1, 1, 0, 1])
     .addImage([0, 0, 2, 2, 2, 2, 0, 0, 0, 0], [0, 0, 2, 2, 2, 0, 0, 3, 0, 0])
