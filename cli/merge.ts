@@ -202,6 +202,12 @@ function kerasSpecName(s: KerasSpec): string {
 const SPEC_NAME = /^keras-([0-9]+\.[0-9]+(?:\.[0-9]+)?)-(tensorflow|jax|torch|numpy)(-xla)?$/;
 
 /**
+ * The largest state file `merge` reads: it parses each whole, which takes a few times its size
+ * in memory. A state holds a few dozen bytes per image, so this is millions of images.
+ */
+const MAX_STATE_FILE_BYTES = 512 * 2 ** 20;
+
+/**
  * Reads state files and returns the merged state (see `mergeRunStates`).
  *
  * @param paths the state files
@@ -232,8 +238,20 @@ export async function readStates(paths: readonly string[]): Promise<RunState> {
   for (const path of paths) {
     let text: string;
     try {
+      const info = await Deno.stat(path);
+      if (!info.isFile) {
+        throw new InputError(`Expected ${path} to be a state file, but found no regular file`);
+      }
+      const size = info.size;
+      if (size > MAX_STATE_FILE_BYTES) {
+        throw new InputError(
+          `Expected ${path} to be a state file of at most ${MAX_STATE_FILE_BYTES / 2 ** 20} MiB ` +
+            `(merge reads each whole), but found ${size} bytes`,
+        );
+      }
       text = await Deno.readTextFile(path);
     } catch (e) {
+      if (e instanceof InputError) throw e;
       throw new InputError(
         e instanceof Deno.errors.NotFound
           ? `${path}: no such file`

@@ -26,6 +26,27 @@ export function statOrFail(path: string): Deno.FileInfo {
 }
 
 /**
+ * {@linkcode statOrFail} for a file to read: a FIFO, a device or a socket is refused, since
+ * reading one could block for ever or never end.
+ */
+export function regularFileOrFail(path: string): Deno.FileInfo {
+  const info = statOrFail(path);
+  if (!info.isFile && !info.isDirectory) {
+    const kind = info.isFifo
+      ? "a FIFO"
+      : info.isCharDevice
+      ? "a character device"
+      : info.isBlockDevice
+      ? "a block device"
+      : info.isSocket
+      ? "a socket"
+      : "not a regular file";
+    throw new InputError(`Expected ${path} to be a regular file or a folder, but found ${kind}`);
+  }
+  return info;
+}
+
+/**
  * Whole-file reads, some started ahead: the files of the next pair are read in the background
  * (Deno's async reads run on other threads) while the current pair is counted; a file not
  * prefetched is read synchronously, which is faster for one small file.

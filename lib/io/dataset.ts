@@ -13,7 +13,7 @@
 import type { LabelArray } from "../core/labels.ts";
 import type { NpyData } from "./npy.ts";
 import { InputError } from "./input_error.ts";
-import { fileError, statOrFail } from "./_files.ts";
+import { fileError, regularFileOrFail } from "./_files.ts";
 
 /** A ground-truth file and the prediction file with the same name. */
 export interface FilePair {
@@ -399,7 +399,7 @@ export async function pairMasks(
   predPath: string,
   options: FindMasksOptions & { skipped?: SkippedFile[] } = {},
 ): Promise<MaskPair[]> {
-  const [t, p] = [statOrFail(truePath), statOrFail(predPath)];
+  const [t, p] = [regularFileOrFail(truePath), regularFileOrFail(predPath)];
   if (t.isDirectory !== p.isDirectory) {
     throw new InputError(
       `Expected --true and --pred to be both files or both folders, but ${truePath} is a ${

@@ -7,7 +7,7 @@
  */
 
 import { InputError } from "./input_error.ts";
-import { FileReads, statOrFail } from "./_files.ts";
+import { FileReads, regularFileOrFail } from "./_files.ts";
 import { decodeNpy, type NpyData, NpyFormatError } from "./npy.ts";
 import { NpyFile } from "./npy_file.ts";
 import { decodePngMask } from "./png.ts";
@@ -127,6 +127,7 @@ async function openSource(
   const limit = wholeFileLimitOf(options);
   const maxPixels = options.maxPixels;
   const lower = path.toLowerCase();
+  const size = regularFileOrFail(path).size;
   if (lower.endsWith(".png")) {
     // a PNG always holds labels: the axis applies to .npy scores only
     const mask = decodePngMask(await reads.read(path), path, {
@@ -144,7 +145,6 @@ async function openSource(
   if (!lower.endsWith(".npy")) {
     throw new InputError(`${path}: expected a .npy or .png file`);
   }
-  const size = statOrFail(path).size;
   let header: { shape: number[] } = { shape: [] };
   let read: (i: number, count: number) => Promise<NpyData> = () => Promise.reject();
   let close = () => {};

@@ -178,6 +178,18 @@ Deno.test("merge refuses overlapping shards and mismatched flags; --shard needs 
     const broken = await cli(["merge", "broken.json"], dir);
     assert.equal(broken.code, 2);
     assert.match(broken.stderr, /broken\.json: Expected run state version 1, but found 9/);
+    // a state file too big to parse whole (sparse: it takes no disk) and a FIFO are refused
+    // before they are read
+    const huge = await Deno.open(`${dir}/huge.json`, { write: true, create: true });
+    await huge.truncate(600 * 2 ** 20);
+    huge.close();
+    const tooBig = await cli(["merge", "huge.json"], dir);
+    assert.equal(tooBig.code, 2);
+    assert.match(tooBig.stderr, /huge\.json to be a state file of at most 512 MiB/);
+    assert.equal((await new Deno.Command("mkfifo", { args: [`${dir}/f.json`] }).output()).code, 0);
+    const fifo = await cli(["merge", "f.json"], dir);
+    assert.equal(fifo.code, 2);
+    assert.match(fifo.stderr, /f\.json to be a state file, but found no regular file/);
     // nothing is written when the run fails
     const failed = await cli([
       "merge",

@@ -328,6 +328,25 @@ Deno.test("a character device and a FIFO as output are written through, never re
   }
 });
 
+Deno.test("a FIFO or a device given as an input is refused in one line, never read", async () => {
+  const dir = await tempDir();
+  try {
+    await twoMasks(dir);
+    const mkfifo = await new Deno.Command("mkfifo", { args: [`${dir}/t_fifo.npy`] }).output();
+    assert.equal(mkfifo.code, 0);
+    // with no writer, reading the FIFO would block for ever: the run must not open it
+    const fifo = await runMain(["compare", "--true", "t_fifo.npy", "--pred", "p.npy"], dir);
+    assertOneLineError(fifo, "t_fifo.npy");
+    assert.match(fifo.stderr, /a FIFO/);
+    const device = await runMain(["compare", "--true", "t.npy", "--pred", "/dev/zero"], dir);
+    assertOneLineError(device, "/dev/zero");
+    assert.match(device.stderr, /a character device/);
+    assert.ok((await Deno.lstat(`${dir}/t_fifo.npy`)).isFifo);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a failing run leaves no output and no temporary file", async () => {
   const dir = await tempDir();
   try {
