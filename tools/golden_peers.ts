@@ -3,7 +3,8 @@
  * torchmetrics and scikit-learn runs) against the profiles in `lib/profile_*.ts`.
  *
  * A float64 result must match to the last bit; a float32 result within one float32 ulp (the
- * line says when it is not bit-exact). An expected error must be an error here too.
+ * line says when it is not bit-exact). An expected error must be an error here too; for
+ * scikit-learn, the same one: a `SklearnError` of the same exception class and message.
  *
  * Usage: `deno run --allow-read tools/golden_peers.ts golden/peers-*.json`
  *
@@ -28,8 +29,11 @@ import {
 } from "../lib/peers/torchmetrics.ts";
 import {
   sklearnConfusionMatrix,
+  SklearnError,
   sklearnJaccardPerClass,
   sklearnJaccardScore,
+  type SklearnLabelsSeen,
+  sklearnLabelsSeen,
   type SklearnZeroDivision,
 } from "../lib/peers/sklearn.ts";
 
@@ -186,9 +190,19 @@ interface Scenario {
   cases: Case[];
 }
 
+/**
+ * How the oracle records a scikit-learn error: `Class: first line of the message` (200 chars at
+ * most); null for an error that is not scikit-learn's (a limit of the profile).
+ */
+function sklearnErrorText(e: unknown): string | null {
+  if (!(e instanceof SklearnError)) return null;
+  return `${e.errorClass}: ${e.message.split("\n")[0].slice(0, 200)}`;
+}
+
 function judge(
   c: Case,
   compute: () => number | number[],
+  errorText?: (e: unknown) => string | null,
 ): Verdict {
   let got: number[] | null = null;
   let err: unknown = null;
@@ -199,9 +213,16 @@ function judge(
     err = e;
   }
   if (c.error !== null) {
-    return got === null
-      ? { ok: true, exact: true, detail: "error as expected" }
-      : { ok: false, exact: false, detail: `expected error "${c.error}", got ${got}` };
+    if (got !== null) {
+      return { ok: false, exact: false, detail: `expected error "${c.error}", got ${got}` };
+    }
+    if (errorText === undefined) return { ok: true, exact: true, detail: "error as expected" };
+    const text = errorText(err);
+    return text === c.error ? { ok: true, exact: true, detail: "same error" } : {
+      ok: false,
+      exact: false,
+      detail: `expected error "${c.error}", got "${text ?? (err as Error)?.message}"`,
+    };
   }
   if (got === null) {
     return { ok: false, exact: false, detail: `unexpected error: ${(err as Error)?.message}` };
@@ -332,7 +353,8 @@ function sklearnCase(
 ): () => number | number[] {
   const o = c.options;
   const key = JSON.stringify([o.mask_true, o.sample_weight, o.all_zero_input]);
-  const build = (): { cm: ConfusionMatrix; offset: number } => {
+  type Built = { cm: ConfusionMatrix; offset: number; seen?: SklearnLabelsSeen };
+  const build = (): Built => {
     let t = concat(imgs.map((x) => x[0]));
     let p = concat(imgs.map((x) => x[1]));
     if (typeof o.all_zero_input === "number") {
@@ -340,11 +362,16 @@ function sklearnCase(
       p = new Int32Array(o.all_zero_input);
     }
     let w: Float64Array | undefined;
-    const sw = o.sample_weight as { sW: number; values: number[] } | null;
+    const sw = o.sample_weight as
+      | { sW: number; values: number[]; zero_labels?: number[] }
+      | null;
     if (sw) {
       w = new Float64Array(t.length);
+      const zero = new Set(sw.zero_labels ?? []);
       for (let i = 0; i < t.length; i++) {
-        w[i] = sw.values[Math.floor((u24(sw.sW, i) * sw.values.length) / 2 ** 24)];
+        w[i] = zero.has(t[i]) || zero.has(p[i])
+          ? 0
+          : sw.values[Math.floor((u24(sw.sW, i) * sw.values.length) / 2 ** 24)];
       }
     }
     const mask = (o.mask_true ?? null) as number | null;
@@ -360,27 +387,37 @@ function sklearnCase(
     const shift = (x: Int32Array) => min === 0 ? x : x.map((v) => v - min);
     const ignore = mask === null ? {} : { ignoreIndex: mask - min };
     const cm = new ConfusionMatrix(max - min + 1, ignore).update(shift(t), shift(p), w);
-    return { cm, offset: min };
+    // With sample weights, a label may occur only on pixels of weight 0, which the matrix cannot
+    // show: feed the profile the labels seen (masked pixels left out), as a caller would.
+    let seen: SklearnLabelsSeen | undefined;
+    if (w !== undefined) {
+      const kept = (x: Int32Array) => shift(x).filter((_, i) => t[i] !== mask);
+      seen = sklearnLabelsSeen(kept(t), kept(p));
+    }
+    return { cm, offset: min, seen };
   };
   return () => {
-    let built = cache.get(key) as { cm: ConfusionMatrix; offset: number } | undefined;
+    let built = cache.get(key) as Built | undefined;
     if (built === undefined) {
       built = build();
       cache.set(key, built);
     }
-    const { cm, offset } = built;
+    const { cm, offset, seen } = built;
     const labels = (o.labels ?? undefined) as number[] | undefined;
     const shifted = labels?.map((l) => l - offset);
-    if (c.metric === "confusion_matrix") return sklearnConfusionMatrix(cm, shifted).flat();
+    if (c.metric === "confusion_matrix") {
+      return sklearnConfusionMatrix(cm, shifted, { labelsSeen: seen }).flat();
+    }
     const zd = o.zero_division as SklearnZeroDivision;
     if (o.average === null) {
-      return sklearnJaccardPerClass(cm, { labels: shifted, zeroDivision: zd });
+      return sklearnJaccardPerClass(cm, { labels: shifted, zeroDivision: zd, labelsSeen: seen });
     }
     return sklearnJaccardScore(cm, {
-      average: o.average as "binary" | "micro" | "macro" | "weighted",
+      average: o.average as "binary" | "micro" | "macro" | "weighted" | "samples",
       labels: shifted,
       zeroDivision: zd,
       posLabel: ((o.pos_label ?? 1) as number) - offset,
+      labelsSeen: seen,
     });
   };
 }
@@ -442,7 +479,7 @@ export function replayPeerGolden(file: unknown): PeerReplay {
         const compute = lib === "torchmetrics"
           ? torchmetricsCase(sc, imgs, c, cache, vectorWidth)
           : sklearnCase(imgs!, c, cache);
-        verdict = judge(c, compute);
+        verdict = judge(c, compute, lib === "scikit-learn" ? sklearnErrorText : undefined);
       } catch (e) {
         verdict = { ok: false, exact: false, detail: `replay error: ${(e as Error).message}` };
       }

@@ -134,9 +134,9 @@ def f32_bits(x):
 
 def enc_result(t):
     """A torch tensor or numpy/python scalar → {value, dtype, float32_bits?}."""
-    import torch
+    torch = sys.modules.get("torch")  # only the torchmetrics oracle imports torch
 
-    if isinstance(t, torch.Tensor):
+    if torch is not None and isinstance(t, torch.Tensor):
         dtype = str(t.dtype).replace("torch.", "")
         arr = t.detach().cpu().double().numpy()
         if arr.ndim == 0:
@@ -511,7 +511,7 @@ def sklearn_scenarios():
     scenarios = []
 
     def jac_cases(images, label_sets, zds=("warn", 0, 1), averages=("macro", "micro", "weighted", None),
-                  mask=None, weights=None):
+                  mask=None, weights=None, pos_labels=(1,), cm=True):
         t = np.concatenate([a for a, _ in images])
         p = np.concatenate([b for _, b in images])
         w = None
@@ -519,6 +519,8 @@ def sklearn_scenarios():
             w = np.array(weights["values"], dtype=np.float64)[
                 (u24_vec(weights["sW"], np.arange(len(t), dtype=np.uint64)) * len(weights["values"]))
                 >> 24]
+            if weights.get("zero_labels"):  # labels seen only on pixels of weight 0
+                w[np.isin(t, weights["zero_labels"]) | np.isin(p, weights["zero_labels"])] = 0.0
         if mask is not None:
             keep = t != mask
             t, p = t[keep], p[keep]
@@ -528,16 +530,19 @@ def sklearn_scenarios():
         for labels in label_sets:
             for avg in averages:
                 for zd in zds:
-                    def fn(avg=avg, zd=zd, labels=labels):
-                        return jaccard_score(t, p, labels=labels, average=avg, zero_division=zd,
-                                             sample_weight=w)
-                    case = {"metric": "jaccard_score",
-                            "options": {"labels": labels, "average": avg, "zero_division": zd,
-                                        "mask_true": mask,
-                                        "sample_weight": weights}}
-                    case.update(run_case(fn))
-                    cases.append(case)
-        for labels in label_sets:
+                    for pos in (pos_labels if avg == "binary" else (1,)):
+                        def fn(avg=avg, zd=zd, labels=labels, pos=pos):
+                            return jaccard_score(t, p, labels=labels, average=avg,
+                                                 zero_division=zd, sample_weight=w, pos_label=pos)
+                        case = {"metric": "jaccard_score",
+                                "options": {"labels": labels, "average": avg, "zero_division": zd,
+                                            "mask_true": mask,
+                                            "sample_weight": weights}}
+                        if avg == "binary":
+                            case["options"]["pos_label"] = pos
+                        case.update(run_case(fn))
+                        cases.append(case)
+        for labels in (label_sets if cm else ()):
             def fn(labels=labels):
                 return confusion_matrix(t, p, labels=labels, sample_weight=w).astype(np.float64)
             case = {"metric": "confusion_matrix",
@@ -618,6 +623,53 @@ def sklearn_scenarios():
     scenarios.append({"name": "binary_average", "description": "average='binary', pos_label",
                       "inputs": pixel_inputs(bin_sc), "cases": cases})
 
+    # Issue 16: label sets and errors. Labels = [] / none present / duplicated; labels seen only
+    # on pixels of weight 0 (still in sklearn's label set); all weights 0; an input left empty by
+    # masking; average="samples" and "binary" on multiclass data. Several generator seeds.
+    all_avgs = ("macro", "micro", "weighted", None, "samples", "binary")
+    for seed in (201, 211, 221):
+        gen = {"num_classes": 6, "generator": {
+            "num_images": 3, "pixels_per_image": 256, "sT": seed, "sC": seed + 1, "sP": seed + 2,
+            "wT": [20, 10, 6, 3, 1, 0], "wP": [20, 10, 6, 3, 1, 1], "acc": 11744051}}
+        imgs = scenario_images({"inputs": gen})
+        cases = jac_cases(imgs, [None, [], [7, 8], [2, 2, 4], [3, 0, 3, 1], [5]], zds=(0, 1))
+        cases += jac_cases(imgs, [None, [0, 1]], zds=("warn",), averages=("samples", "binary"),
+                           cm=False)
+        for zero in ([4], [5], [3, 4, 5]):
+            cases += jac_cases(imgs, [None, [0, 1, 2, 3, 4, 5], [4, 5, 4]], zds=(0, 1),
+                               averages=all_avgs,
+                               weights={"sW": seed + 3, "values": [1.0, 2.0, 0.5],
+                                        "zero_labels": zero})
+        cases += jac_cases(imgs, [None, [1, 2]], zds=(0,), averages=all_avgs,
+                           weights={"sW": seed + 4, "values": [0.0]})
+        scenarios.append({"name": f"label_sets_and_errors_s{seed}",
+                          "description": "labels=[] / absent / repeated, zero-weight labels, all-zero weights",
+                          "inputs": pixel_inputs(gen), "cases": cases})
+
+        two = {"num_classes": 3, "generator": {
+            "num_images": 2, "pixels_per_image": 128, "sT": seed + 5, "sC": seed + 6,
+            "sP": seed + 7, "wT": [10, 8, 1], "wP": [10, 8, 1], "acc": 12582912}}
+        imgs = scenario_images({"inputs": two})
+        cases = jac_cases(imgs, [None], zds=(0, 1), averages=all_avgs, pos_labels=(1, 0, 2, 3),
+                          weights={"sW": seed + 8, "values": [1.0, 0.25], "zero_labels": [2]})
+        cases += jac_cases(imgs, [None], zds=(0,), averages=("binary",), pos_labels=(1, 2),
+                           mask=None)
+        cases += jac_cases(imgs, [None, [0, 1]], zds=(0, 1), averages=all_avgs,
+                           pos_labels=(1, 0, 3), mask=2)
+        scenarios.append({"name": f"binary_zero_weight_label_s{seed}",
+                          "description": "a third label on weight-0 pixels makes the target multiclass",
+                          "inputs": pixel_inputs(two), "cases": cases})
+
+    void = {"num_classes": 3, "images": [{"true": [255, 255, 255], "pred": [0, 1, 2]},
+                                         {"true": [255, 255], "pred": [2, 2]}]}
+    imgs = scenario_images({"inputs": void})
+    scenarios.append({"name": "empty_after_masking", "description": "every pixel masked",
+                      "inputs": pixel_inputs(void),
+                      "cases": jac_cases(imgs, [None, [0, 1, 2], []], zds=(0,), averages=all_avgs,
+                                         mask=255)
+                      + jac_cases(imgs, [None], zds=(0,), averages=("macro",), mask=255,
+                                  weights={"sW": 5, "values": [0.0]})})
+
     return {
         "library": "scikit-learn",
         "library_version": sklearn.__version__,
@@ -641,7 +693,7 @@ def main():
         short = "sklearn" if lib == "scikit-learn" else lib
         path = os.path.join(args.out, f"peers-{short}-{data['library_version']}.json")
         with open(path, "w") as f:
-            json.dump(data, f, indent=1, allow_nan=False)
+            json.dump(data, f, indent=2, allow_nan=False)
             f.write("\n")
         n = sum(len(s["cases"]) for s in data["scenarios"])
         print(f"{path}: {len(data['scenarios'])} scenarios, {n} cases", file=sys.stderr)

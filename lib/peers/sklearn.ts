@@ -17,19 +17,111 @@
  * exact in float64 (integer or dyadic weights such as 0.25, 0.5, 2, as in the goldens); with
  * weights like 0.1 the last bits may differ.
  *
+ * Errors: where scikit-learn raises, the profile throws a {@linkcode SklearnError} carrying the
+ * exception class and scikit-learn's own message (an empty input, all-zero sample weights, a
+ * multiclass target with `average="binary"`, `average="samples"`, `confusion_matrix` with an
+ * empty `labels` or none of them in y_true). A label seen only on pixels of weight 0 still
+ * belongs to scikit-learn's label set, but a weighted matrix cannot show it: pass
+ * `labelsSeen` (see {@linkcode sklearnLabelsSeen}) when some weights are 0.
+ *
  * @module
  */
 
 import type { ConfusionMatrix } from "../core/confusion_matrix.ts";
 import { numpySum } from "../float32/reduction_order.ts";
 
+/**
+ * An error scikit-learn would raise for the same call: `errorClass` is the Python exception
+ * class and `message` its first line, worded as scikit-learn words it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfusionMatrix } from "../core/confusion_matrix.ts";
+ * import { SklearnError, sklearnJaccardScore } from "./sklearn.ts";
+ *
+ * const empty = new ConfusionMatrix(3);
+ * assert.throws(() => sklearnJaccardScore(empty, { average: "macro" }), SklearnError);
+ * try {
+ *   sklearnJaccardScore(empty, { average: "macro" });
+ * } catch (e) {
+ *   assert.deepEqual((e as SklearnError).toJSON(), {
+ *     library: "scikit-learn",
+ *     errorClass: "ValueError",
+ *     message: "Found empty input array (e.g., `y_true` or `y_pred`) while a minimum of 1 " +
+ *       "sample is required.",
+ *   });
+ * }
+ * ```
+ */
+export class SklearnError extends Error {
+  /** The library that raises: always `"scikit-learn"`. */
+  readonly library = "scikit-learn";
+  /** The Python exception class, e.g. `"ValueError"`. */
+  readonly errorClass: "ValueError" | "InvalidParameterError";
+
+  /**
+   * @param errorClass The Python exception class.
+   * @param message scikit-learn's message (first line).
+   */
+  constructor(errorClass: "ValueError" | "InvalidParameterError", message: string) {
+    super(message);
+    this.name = "SklearnError";
+    this.errorClass = errorClass;
+  }
+
+  /** The typed error result: `{ library, errorClass, message }`. */
+  toJSON(): { library: "scikit-learn"; errorClass: string; message: string } {
+    return { library: this.library, errorClass: this.errorClass, message: this.message };
+  }
+}
+
+/**
+ * The labels that occur in y_true and in y_pred, whatever their sample weight, sorted and
+ * unique: scikit-learn's label set counts a label seen only on pixels of weight 0, which a
+ * weighted confusion matrix cannot show (their cells stay 0).
+ */
+export interface SklearnLabelsSeen {
+  /** Labels occurring in y_true (after masking). */
+  yTrue: readonly number[];
+  /** Labels occurring in y_pred (after masking). */
+  yPred: readonly number[];
+}
+
+/**
+ * The labels that occur in y_true and y_pred, for {@linkcode SklearnJaccardOptions.labelsSeen}.
+ * Pass the same pixels as were counted (masked pixels left out).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sklearnLabelsSeen } from "./sklearn.ts";
+ *
+ * assert.deepEqual(sklearnLabelsSeen([2, 0, 2], [0, 0, 1]), { yTrue: [0, 2], yPred: [0, 1] });
+ * ```
+ *
+ * @param yTrue True labels.
+ * @param yPred Predicted labels.
+ * @returns The sorted unique labels of each.
+ */
+export function sklearnLabelsSeen(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+): SklearnLabelsSeen {
+  const sorted = (a: ArrayLike<number>) => [...new Set(Array.from(a))].sort((x, y) => x - y);
+  return { yTrue: sorted(yTrue), yPred: sorted(yPred) };
+}
+
 /** scikit-learn `zero_division` for `jaccard_score` (1.9 accepts 0, 1 and "warn" = 0). */
 export type SklearnZeroDivision = 0 | 1 | "warn";
 
 /** Options of {@linkcode sklearnJaccardScore}. */
 export interface SklearnJaccardOptions {
-  /** `average` (default `"binary"` like scikit-learn; `"macro"` is the common mIoU). */
-  average?: "binary" | "micro" | "macro" | "weighted";
+  /**
+   * `average` (default `"binary"` like scikit-learn; `"macro"` is the common mIoU).
+   * `"samples"` raises as scikit-learn does on single-label data.
+   */
+  average?: "binary" | "micro" | "macro" | "weighted" | "samples";
   /**
    * `labels`: the classes to score. Default: the sorted labels present in y_true or y_pred
    * (rows or columns of the matrix with a non-zero sum). Labels outside the matrix score as
@@ -40,6 +132,12 @@ export interface SklearnJaccardOptions {
   zeroDivision?: SklearnZeroDivision;
   /** `pos_label` for `average: "binary"` (default 1). */
   posLabel?: number;
+  /**
+   * The labels that occur in y_true and y_pred whatever their weight
+   * ({@linkcode sklearnLabelsSeen}). Default: read from the matrix (labels with a non-zero row
+   * or column), which misses labels seen only on pixels of weight 0.
+   */
+  labelsSeen?: SklearnLabelsSeen;
 }
 
 interface OneVsRest {
@@ -49,19 +147,72 @@ interface OneVsRest {
   fn: number[];
 }
 
-function presentLabels(cm: ConfusionMatrix): number[] {
+/**
+ * Labels of y_true (`side` "true") or of y_true and y_pred, from the matrix: labels with a
+ * non-zero row (or column).
+ */
+function matrixLabels(cm: ConfusionMatrix, side: "true" | "both"): number[] {
   const C = cm.numClasses;
   const counts = cm.counts();
   const out: number[] = [];
   for (let c = 0; c < C; c++) {
     let any = false;
-    for (let k = 0; k < C && !any; k++) any = counts[c * C + k] !== 0 || counts[k * C + c] !== 0;
+    for (let k = 0; k < C && !any; k++) {
+      any = counts[c * C + k] !== 0 || (side === "both" && counts[k * C + c] !== 0);
+    }
     if (any) out.push(c);
   }
   return out;
 }
 
-function oneVsRest(cm: ConfusionMatrix, labels: readonly number[] | undefined): OneVsRest {
+/** scikit-learn's sorted label set (`unique_labels(y_true, y_pred)`). */
+function labelSet(cm: ConfusionMatrix, seen: SklearnLabelsSeen | undefined): number[] {
+  if (seen === undefined) return matrixLabels(cm, "both");
+  return [...new Set([...seen.yTrue, ...seen.yPred])].sort((a, b) => a - b);
+}
+
+/** Sum of every count kept in the state (cells and out-of-range predictions). */
+function totalWeight(cm: ConfusionMatrix): number {
+  let total = 0;
+  for (const v of cm.counts()) total += v;
+  for (const v of cm.missed()) total += v;
+  return total;
+}
+
+/**
+ * `_check_targets`' first check: an empty input. Without `labelsSeen`, an all-zero matrix is an
+ * empty input unless it is marked weighted; a matrix whose every weight was 0 is not marked
+ * (weights of 0 and 1 leave it a count matrix), so pass `labelsSeen` to get the sample-weight
+ * error instead.
+ */
+function checkNotEmpty(cm: ConfusionMatrix, seen: SklearnLabelsSeen | undefined): void {
+  const empty = seen === undefined
+    ? !cm.weighted && totalWeight(cm) === 0
+    : seen.yTrue.length === 0 && seen.yPred.length === 0;
+  if (empty) {
+    throw new SklearnError(
+      "ValueError",
+      "Found empty input array (e.g., `y_true` or `y_pred`) while a minimum of 1 sample is " +
+        "required.",
+    );
+  }
+}
+
+/** `_check_sample_weight`: pixels there, but every weight 0 (checked after checkNotEmpty). */
+function checkWeights(cm: ConfusionMatrix): void {
+  if (totalWeight(cm) === 0) {
+    throw new SklearnError(
+      "ValueError",
+      "Sample weights must contain at least one non-zero number.",
+    );
+  }
+}
+
+function oneVsRest(
+  cm: ConfusionMatrix,
+  labels: readonly number[] | undefined,
+  seen?: SklearnLabelsSeen,
+): OneVsRest {
   const C = cm.numClasses;
   const missed = cm.missed();
   const anyMissed = missed.some((v) => v > 0);
@@ -72,7 +223,7 @@ function oneVsRest(cm: ConfusionMatrix, labels: readonly number[] | undefined): 
         "value that occurs, or pass labels",
     );
   }
-  const chosen = labels === undefined ? presentLabels(cm) : [...labels];
+  const chosen = labels === undefined ? labelSet(cm, seen) : [...labels];
   for (const l of chosen) {
     if (!Number.isInteger(l)) throw new RangeError(`Expected integer labels, but found ${l}`);
     if (anyMissed && l >= C) {
@@ -115,15 +266,18 @@ function zeroValue(zd: SklearnZeroDivision): number {
  * ```
  *
  * @param cm Exact state.
- * @param options labels, zero_division.
+ * @param options labels, zero_division, and the labels seen whatever their weight.
  * @returns One float64 value per label.
+ * @throws {SklearnError} Where scikit-learn raises (empty input, all weights 0).
  */
 export function sklearnJaccardPerClass(
   cm: ConfusionMatrix,
-  options: Pick<SklearnJaccardOptions, "labels" | "zeroDivision"> = {},
+  options: Pick<SklearnJaccardOptions, "labels" | "zeroDivision" | "labelsSeen"> = {},
 ): number[] {
   const zd = zeroValue(options.zeroDivision ?? "warn");
-  const { tp, fp, fn } = oneVsRest(cm, options.labels);
+  checkNotEmpty(cm, options.labelsSeen);
+  checkWeights(cm);
+  const { tp, fp, fn } = oneVsRest(cm, options.labels, options.labelsSeen);
   return tp.map((t, k) => {
     const den = t + fp[k] + fn[k];
     return den === 0 ? zd : t / den;
@@ -149,8 +303,10 @@ export function sklearnJaccardPerClass(
  * ```
  *
  * @param cm Exact state.
- * @param options average, labels, zero_division, pos_label.
+ * @param options average, labels, zero_division, pos_label, labels seen.
  * @returns The float64 score.
+ * @throws {SklearnError} Where scikit-learn raises, in its order: empty input; for "binary",
+ * a multiclass target or a `posLabel` not among two present labels; all weights 0; "samples".
  */
 export function sklearnJaccardScore(
   cm: ConfusionMatrix,
@@ -158,28 +314,42 @@ export function sklearnJaccardScore(
 ): number {
   const average = options.average ?? "binary";
   const zd = zeroValue(options.zeroDivision ?? "warn");
+  if (!["binary", "micro", "macro", "weighted", "samples"].includes(average)) {
+    throw new SklearnError(
+      "InvalidParameterError",
+      "The 'average' parameter of jaccard_score must be a str among {'binary', 'macro', " +
+        `'micro', 'samples', 'weighted'} or None. Got '${average}' instead.`,
+    );
+  }
+  const seen = options.labelsSeen;
+  checkNotEmpty(cm, seen);
   if (average === "binary") {
-    const present = presentLabels(cm);
+    // _check_set_wise_labels: the type of target comes from every label seen (weight 0 too).
+    const present = labelSet(cm, seen);
     const pos = options.posLabel ?? 1;
     if (present.length > 2) {
-      throw new RangeError(
-        `Expected binary data for average "binary", but found labels ${present.join(", ")}; ` +
-          `choose average "micro", "macro" or "weighted"`,
+      throw new SklearnError(
+        "ValueError",
+        "Target is multiclass but average='binary'. Please choose another average setting, " +
+          "one of [None, 'micro', 'macro', 'weighted'].",
       );
     }
     if (present.length === 2 && !present.includes(pos)) {
-      throw new RangeError(
-        `Expected posLabel to be one of ${present.join(", ")}, but found ${pos}`,
+      throw new SklearnError(
+        "ValueError",
+        `pos_label=${pos} is not a valid label. It should be one of [${present.join(" ")}]`,
       );
     }
     return sklearnJaccardPerClass(cm, { labels: [pos], zeroDivision: options.zeroDivision })[0];
   }
-  if (!["micro", "macro", "weighted"].includes(average)) {
-    throw new RangeError(
-      `Expected average to be "binary", "micro", "macro" or "weighted", but found ${average}`,
+  checkWeights(cm);
+  if (average === "samples") {
+    throw new SklearnError(
+      "ValueError",
+      "Samplewise metrics are not available outside of multilabel classification.",
     );
   }
-  const { tp, fp, fn } = oneVsRest(cm, options.labels);
+  const { tp, fp, fn } = oneVsRest(cm, options.labels, seen);
   if (average === "micro") {
     // Integer sums (exact), one float64 division.
     const num = tp.reduce((a, b) => a + b, 0);
@@ -204,7 +374,9 @@ export function sklearnJaccardScore(
 /**
  * scikit-learn `confusion_matrix(y_true, y_pred, labels=labels)` from the exact matrix: rows and
  * columns restricted to `labels`, in that order; a pixel whose true or predicted label is not
- * in `labels` is dropped (unlike `jaccard_score(labels=...)`, which still counts it).
+ * in `labels` is dropped (unlike `jaccard_score(labels=...)`, which still counts it). A label
+ * listed twice keeps its counts at its last position (scikit-learn maps each label to its last
+ * index); the earlier rows and columns stay 0.
  *
  * @example
  * ```ts
@@ -214,19 +386,41 @@ export function sklearnJaccardScore(
  *
  * const cm = new ConfusionMatrix(3).update([0, 0, 1, 2], [0, 2, 1, 0]);
  * assert.deepEqual(sklearnConfusionMatrix(cm, [0, 1]), [[1, 0], [0, 1]]);
+ * assert.deepEqual(sklearnConfusionMatrix(cm, [1, 1]), [[0, 0], [0, 1]]);
+ * assert.throws(() => sklearnConfusionMatrix(cm, []), /'labels' should contain at least one/);
  * ```
  *
  * @param cm Exact state.
  * @param labels Labels to keep (default: the labels present).
+ * @param options The labels seen whatever their weight ({@linkcode sklearnLabelsSeen}).
  * @returns The restricted matrix, rows = true.
+ * @throws {SklearnError} Where scikit-learn raises: empty input, all weights 0, empty `labels`,
+ * no label of `labels` in y_true.
  */
 export function sklearnConfusionMatrix(
   cm: ConfusionMatrix,
   labels?: readonly number[],
+  options: Pick<SklearnJaccardOptions, "labelsSeen"> = {},
 ): number[][] {
   const C = cm.numClasses;
-  const chosen = labels === undefined ? presentLabels(cm) : [...labels];
+  const seen = options.labelsSeen;
+  checkNotEmpty(cm, seen);
+  checkWeights(cm);
+  const chosen = labels === undefined ? labelSet(cm, seen) : [...labels];
+  if (labels !== undefined) {
+    if (chosen.length === 0) {
+      throw new SklearnError("ValueError", "'labels' should contain at least one label.");
+    }
+    const inTrue = new Set(seen === undefined ? matrixLabels(cm, "true") : seen.yTrue);
+    if (!chosen.some((l) => inTrue.has(l))) {
+      throw new SklearnError("ValueError", "At least one label specified must be in y_true");
+    }
+  }
   const counts = cm.counts();
+  // A repeated label counts at its last position only (a dict from label to index).
+  const last = (k: number) => chosen.lastIndexOf(chosen[k]) === k;
   const inside = (l: number) => Number.isInteger(l) && l >= 0 && l < C;
-  return chosen.map((t) => chosen.map((p) => inside(t) && inside(p) ? counts[t * C + p] : 0));
+  return chosen.map((t, i) =>
+    chosen.map((p, j) => last(i) && last(j) && inside(t) && inside(p) ? counts[t * C + p] : 0)
+  );
 }

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import {
   ConfusionMatrix,
   sklearnConfusionMatrix,
+  SklearnError,
   sklearnJaccardPerClass,
   sklearnJaccardScore,
+  sklearnLabelsSeen,
 } from "../../mod.ts";
 import { near6, TOY_IMAGES, TOY_TABLE, toyStats } from "./toy.ts";
 
@@ -61,9 +63,141 @@ Deno.test("sklearn binary average and zero_division", () => {
   const zeros = new ConfusionMatrix(2).update([0, 0], [0, 0]);
   assert.equal(sklearnJaccardScore(zeros), 0);
   assert.equal(sklearnJaccardScore(zeros, { zeroDivision: 1 }), 1);
-  assert.throws(() => sklearnJaccardScore(toyStats().confusionMatrix), /binary data/);
+  assert.throws(
+    () => sklearnJaccardScore(toyStats().confusionMatrix),
+    sklearnError("ValueError", MULTICLASS_BINARY),
+  );
   // Out-of-range predictions kept as "missed" hide their label value.
   const missed = new ConfusionMatrix(3, { outOfRange: "miss" }).update([0, 1], [0, 7]);
   assert.throws(() => sklearnJaccardScore(missed, { average: "macro" }), /label set/);
   assert.equal(sklearnJaccardScore(missed, { average: "macro", labels: [0, 1] }), 1 / 2);
+});
+
+// The values and messages below were printed by real scikit-learn 1.9.1 (.venv-oracle) on the
+// same arrays; golden/peers/peers-sklearn-1.9.1.json replays the same cases on generated data.
+const EMPTY = "Found empty input array (e.g., `y_true` or `y_pred`) while a minimum of 1 sample " +
+  "is required.";
+const MULTICLASS_BINARY = "Target is multiclass but average='binary'. Please choose another " +
+  "average setting, one of [None, 'micro', 'macro', 'weighted'].";
+
+/** Matches a SklearnError of this class and exact message (for assert.throws). */
+function sklearnError(errorClass: string, message: string) {
+  return (e: unknown) => {
+    assert.ok(e instanceof SklearnError, `expected a SklearnError, got ${e}`);
+    assert.deepEqual(e.toJSON(), { library: "scikit-learn", errorClass, message });
+    return true;
+  };
+}
+
+// y_true = [0, 0, 1, 1, 2], y_pred = [0, 1, 1, 2, 2]
+const small = () => new ConfusionMatrix(3).update([0, 0, 1, 1, 2], [0, 1, 1, 2, 2]);
+
+Deno.test("sklearn: labels=[] scores nothing (NaN macro, zero_division micro), no error", () => {
+  const cm = small();
+  assert.deepEqual(sklearnJaccardPerClass(cm, { labels: [] }), []);
+  assert.ok(Number.isNaN(sklearnJaccardScore(cm, { average: "macro", labels: [] })));
+  assert.ok(Number.isNaN(sklearnJaccardScore(cm, { average: "weighted", labels: [] })));
+  assert.equal(sklearnJaccardScore(cm, { average: "micro", labels: [], zeroDivision: 0 }), 0);
+  assert.equal(sklearnJaccardScore(cm, { average: "micro", labels: [], zeroDivision: 1 }), 1);
+  // ...but confusion_matrix(labels=[]) raises.
+  assert.throws(
+    () => sklearnConfusionMatrix(cm, []),
+    sklearnError("ValueError", "'labels' should contain at least one label."),
+  );
+});
+
+Deno.test("sklearn: labels none of which occurs score zero_division; confusion_matrix raises", () => {
+  const cm = small();
+  assert.deepEqual(sklearnJaccardPerClass(cm, { labels: [7, 8], zeroDivision: 1 }), [1, 1]);
+  assert.equal(sklearnJaccardScore(cm, { average: "macro", labels: [7, 8] }), 0);
+  assert.equal(
+    sklearnJaccardScore(cm, { average: "weighted", labels: [7, 8], zeroDivision: 1 }),
+    1,
+  );
+  assert.throws(
+    () => sklearnConfusionMatrix(cm, [7, 8]),
+    sklearnError("ValueError", "At least one label specified must be in y_true"),
+  );
+  // Only y_true counts for that check: label 2 here is predicted, never true.
+  const predOnly = new ConfusionMatrix(3).update([0, 1], [2, 2]);
+  assert.throws(() => sklearnConfusionMatrix(predOnly, [2]), /must be in y_true/);
+  assert.deepEqual(sklearnConfusionMatrix(predOnly, [2, 1]), [[0, 0], [1, 0]]);
+});
+
+Deno.test("sklearn: a repeated label scores at each place; confusion_matrix keeps its last", () => {
+  const cm = small();
+  assert.deepEqual(sklearnJaccardPerClass(cm, { labels: [0, 0, 1] }), [0.5, 0.5, 1 / 3]);
+  assert.equal(sklearnJaccardScore(cm, { average: "micro", labels: [0, 0, 1] }), 3 / 7);
+  assert.equal(
+    sklearnJaccardScore(cm, { average: "macro", labels: [0, 0, 1] }),
+    0.4444444444444444,
+  );
+  assert.deepEqual(sklearnConfusionMatrix(cm, [0, 0, 1]), [[0, 0, 0], [0, 1, 1], [0, 0, 1]]);
+});
+
+Deno.test("sklearn: an input left empty (masked) raises like scikit-learn", () => {
+  const masked = new ConfusionMatrix(3, { ignoreIndex: 255 }).update([255, 255], [0, 1]);
+  for (const average of ["macro", "micro", "weighted", "binary", "samples"] as const) {
+    assert.throws(
+      () => sklearnJaccardScore(masked, { average }),
+      sklearnError("ValueError", EMPTY),
+    );
+  }
+  assert.throws(() => sklearnJaccardPerClass(masked), sklearnError("ValueError", EMPTY));
+  assert.throws(() => sklearnConfusionMatrix(masked, [0, 1]), sklearnError("ValueError", EMPTY));
+});
+
+Deno.test("sklearn: a label seen only on weight-0 pixels stays in the label set", () => {
+  // y_true = [0, 1, 1, 0, 2], y_pred = [0, 1, 0, 0, 2], weights [1, 1, 1, 1, 0]: label 2 has
+  // weight 0 only, yet sklearn scores it (IoU 0) and calls the target multiclass.
+  const yTrue = [0, 1, 1, 0, 2];
+  const yPred = [0, 1, 0, 0, 2];
+  const cm = new ConfusionMatrix(3).update(yTrue, yPred, [1, 1, 1, 1, 0]);
+  const labelsSeen = sklearnLabelsSeen(yTrue, yPred);
+  assert.deepEqual(sklearnJaccardPerClass(cm, { labelsSeen }), [2 / 3, 0.5, 0]);
+  assert.equal(sklearnJaccardScore(cm, { average: "macro", labelsSeen }), 0.38888888888888884);
+  assert.equal(sklearnJaccardScore(cm, { average: "weighted", labelsSeen }), 0.5833333333333333);
+  assert.equal(sklearnJaccardScore(cm, { average: "micro", labelsSeen }), 0.6);
+  assert.throws(
+    () => sklearnJaccardScore(cm, { labelsSeen }),
+    sklearnError("ValueError", MULTICLASS_BINARY),
+  );
+  assert.deepEqual(sklearnConfusionMatrix(cm, undefined, { labelsSeen }), [
+    [2, 0, 0],
+    [1, 1, 0],
+    [0, 0, 0],
+  ]);
+  // The matrix alone cannot see label 2: the macro then leaves it out.
+  assert.equal(sklearnJaccardScore(cm, { average: "macro" }), (2 / 3 + 0.5) / 2);
+});
+
+Deno.test("sklearn: all weights 0, average='samples' and pos_label errors", () => {
+  const yTrue = [0, 0, 1, 1, 2];
+  const yPred = [0, 1, 1, 2, 2];
+  const zero = new ConfusionMatrix(3).update(yTrue, yPred, [0, 0, 0, 0, 0]);
+  const labelsSeen = sklearnLabelsSeen(yTrue, yPred);
+  const weights = sklearnError(
+    "ValueError",
+    "Sample weights must contain at least one non-zero number.",
+  );
+  assert.throws(() => sklearnJaccardScore(zero, { average: "macro", labelsSeen }), weights);
+  assert.throws(() => sklearnJaccardPerClass(zero, { labelsSeen }), weights);
+  assert.throws(() => sklearnConfusionMatrix(zero, undefined, { labelsSeen }), weights);
+  // average="binary" checks the target first, the weights after (the order sklearn raises in).
+  assert.throws(
+    () => sklearnJaccardScore(zero, { labelsSeen }),
+    sklearnError("ValueError", MULTICLASS_BINARY),
+  );
+  assert.throws(
+    () => sklearnJaccardScore(small(), { average: "samples" }),
+    sklearnError(
+      "ValueError",
+      "Samplewise metrics are not available outside of multilabel classification.",
+    ),
+  );
+  const twoLabels = new ConfusionMatrix(3).update([0, 2], [0, 2]);
+  assert.throws(
+    () => sklearnJaccardScore(twoLabels, { posLabel: 1 }),
+    sklearnError("ValueError", "pos_label=1 is not a valid label. It should be one of [0 2]"),
+  );
 });
