@@ -7,8 +7,9 @@ Usage (from the repository root):
     .venv-peers/bin/pip install torch torchmetrics scikit-learn numpy
     .venv-peers/bin/python tools/peers_oracle.py [--out golden/peers]
 
-Writes `golden/peers-torchmetrics-<version>.json` and `golden/peers-sklearn-<version>.json`
-(then run `deno fmt golden/`: the repository formats JSON with deno fmt).
+Writes `golden/peers/peers-torchmetrics-<version>.json` and
+`golden/peers/peers-sklearn-<version>.json` (JSON indented by 2, as committed; `--only
+scikit-learn` needs no torch: `.venv-oracle/bin/python tools/peers_oracle.py --only scikit-learn`).
 Each file has a top-level `library` ("torchmetrics" / "scikit-learn") and `library_version`
 field; `tools/golden_peers.ts` replays them against the TypeScript profiles.
 
@@ -20,7 +21,9 @@ Inputs of a scenario are one of (all regenerable exactly in TypeScript):
 * `confmat`: an exact int64 confusion matrix given to the library's reduction directly
   (`state-level` cases: counts far above 2^24 in several cells without allocating the pixels).
 
-Each case stores `options`, and either `result` or `error`. A result is stored as exact float64
+Each case stores `options`, and either `result` or `error` (`Class: first line of the message`,
+which the scikit-learn replay compares with the profile's `SklearnError`). A `sample_weight`
+option may name `zero_labels`: pixels whose true or predicted label is one of them get weight 0. A result is stored as exact float64
 (`value`, a number, a list, or "NaN"/"Infinity" strings) and, where the library returns float32,
 as float32 bit patterns (`float32_bits`, hex strings).
 """

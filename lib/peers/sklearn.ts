@@ -186,6 +186,7 @@ function totalWeight(cm: ConfusionMatrix): number {
  * error instead.
  */
 function checkNotEmpty(cm: ConfusionMatrix, seen: SklearnLabelsSeen | undefined): void {
+  if (seen !== undefined) checkSeen(cm, seen);
   const empty = seen === undefined
     ? !cm.weighted && totalWeight(cm) === 0
     : seen.yTrue.length === 0 && seen.yPred.length === 0;
@@ -195,6 +196,30 @@ function checkNotEmpty(cm: ConfusionMatrix, seen: SklearnLabelsSeen | undefined)
       "Found empty input array (e.g., `y_true` or `y_pred`) while a minimum of 1 sample is " +
         "required.",
     );
+  }
+}
+
+/** labelsSeen must hold every label the matrix shows (it may hold more: weight-0 labels). */
+function checkSeen(cm: ConfusionMatrix, seen: SklearnLabelsSeen): void {
+  const C = cm.numClasses;
+  const counts = cm.counts();
+  const inTrue = new Set(seen.yTrue);
+  const inPred = new Set(seen.yPred);
+  for (let t = 0; t < C; t++) {
+    for (let p = 0; p < C; p++) {
+      if (counts[t * C + p] === 0) continue;
+      const side = !inTrue.has(t)
+        ? `yTrue to hold ${t}`
+        : !inPred.has(p)
+        ? `yPred to hold ${p}`
+        : "";
+      if (side !== "") {
+        throw new RangeError(
+          `Expected labelsSeen.${side} (the matrix counts pixels of true ${t} predicted as ${p}), ` +
+            `but found yTrue [${seen.yTrue.join(", ")}], yPred [${seen.yPred.join(", ")}]`,
+        );
+      }
+    }
   }
 }
 

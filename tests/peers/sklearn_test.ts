@@ -167,6 +167,11 @@ Deno.test("sklearn: a label seen only on weight-0 pixels stays in the label set"
     [1, 1, 0],
     [0, 0, 0],
   ]);
+  // labelsSeen must cover what the matrix counts (here true 1 predicted as 1).
+  assert.throws(
+    () => sklearnJaccardPerClass(cm, { labelsSeen: { yTrue: [0, 2], yPred: [0, 1, 2] } }),
+    /Expected labelsSeen.yTrue to hold 1/,
+  );
   // The matrix alone cannot see label 2: the macro then leaves it out.
   assert.equal(sklearnJaccardScore(cm, { average: "macro" }), (2 / 3 + 0.5) / 2);
 });
