@@ -663,6 +663,21 @@ def sklearn_scenarios():
                           "description": "a third label on weight-0 pixels makes the target multiclass",
                           "inputs": pixel_inputs(two), "cases": cases})
 
+    for seed in (231, 241):  # two labels: binary data, pos_label checks, all weights 0
+        two = {"num_classes": 2, "generator": {
+            "num_images": 2, "pixels_per_image": 100, "sT": seed, "sC": seed + 1, "sP": seed + 2,
+            "wT": [10, 7], "wP": [10, 7], "acc": 12582912}}
+        imgs = scenario_images({"inputs": two})
+        cases = jac_cases(imgs, [None, [1], []], zds=(0, 1), averages=all_avgs,
+                          pos_labels=(1, 0, 3))
+        cases += jac_cases(imgs, [None], zds=(0,), averages=all_avgs, pos_labels=(1, 3),
+                           weights={"sW": seed + 3, "values": [0.0]})
+        cases += jac_cases(imgs, [None], zds=(0, 1), averages=all_avgs, pos_labels=(1, 0),
+                           weights={"sW": seed + 4, "values": [1.0, 0.5], "zero_labels": [1]})
+        scenarios.append({"name": f"binary_two_labels_s{seed}",
+                          "description": "binary data: pos_label, all-zero weights, label 1 at weight 0",
+                          "inputs": pixel_inputs(two), "cases": cases})
+
     void = {"num_classes": 3, "images": [{"true": [255, 255, 255], "pred": [0, 1, 2]},
                                          {"true": [255, 255], "pred": [2, 2]}]}
     imgs = scenario_images({"inputs": void})

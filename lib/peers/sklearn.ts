@@ -365,7 +365,11 @@ export function sklearnJaccardScore(
         `pos_label=${pos} is not a valid label. It should be one of [${present.join(" ")}]`,
       );
     }
-    return sklearnJaccardPerClass(cm, { labels: [pos], zeroDivision: options.zeroDivision })[0];
+    return sklearnJaccardPerClass(cm, {
+      labels: [pos],
+      zeroDivision: options.zeroDivision,
+      labelsSeen: seen,
+    })[0];
   }
   checkWeights(cm);
   if (average === "samples") {
