@@ -171,6 +171,12 @@ function labelSet(cm: ConfusionMatrix, seen: SklearnLabelsSeen | undefined): num
   return [...new Set([...seen.yTrue, ...seen.yPred])].sort((a, b) => a - b);
 }
 
+/** How NumPy prints a short integer array: every entry right-aligned to the widest. */
+function numpyIntArray(values: readonly number[]): string {
+  const width = Math.max(...values.map((v) => String(v).length));
+  return `[${values.map((v) => String(v).padStart(width)).join(" ")}]`;
+}
+
 /** Sum of every count kept in the state (cells and out-of-range predictions). */
 function totalWeight(cm: ConfusionMatrix): number {
   let total = 0;
@@ -362,7 +368,7 @@ export function sklearnJaccardScore(
     if (present.length === 2 && !present.includes(pos)) {
       throw new SklearnError(
         "ValueError",
-        `pos_label=${pos} is not a valid label. It should be one of [${present.join(" ")}]`,
+        `pos_label=${pos} is not a valid label. It should be one of ${numpyIntArray(present)}`,
       );
     }
     return sklearnJaccardPerClass(cm, {

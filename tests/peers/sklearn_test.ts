@@ -205,4 +205,10 @@ Deno.test("sklearn: all weights 0, average='samples' and pos_label errors", () =
     () => sklearnJaccardScore(twoLabels, { posLabel: 1 }),
     sklearnError("ValueError", "pos_label=1 is not a valid label. It should be one of [0 2]"),
   );
+  // NumPy right-aligns the entries (printed by scikit-learn 1.9.1 for y = [0, 255, 255]).
+  const wide = new ConfusionMatrix(256).update([0, 255, 255], [0, 255, 0]);
+  assert.throws(
+    () => sklearnJaccardScore(wide, { posLabel: 1 }),
+    sklearnError("ValueError", "pos_label=1 is not a valid label. It should be one of [  0 255]"),
+  );
 });
