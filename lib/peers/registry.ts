@@ -16,7 +16,7 @@ import { cityscapesMeanIoU } from "./cityscapes.ts";
 import { detectron2MeanIoU } from "./detectron2.ts";
 import { mmsegMeanIoU } from "./mmseg.ts";
 import { monaiMeanIoU } from "./monai.ts";
-import { sklearnJaccardScore } from "./sklearn.ts";
+import { SklearnError, sklearnJaccardScore } from "./sklearn.ts";
 import { smpIoUScore } from "./smp.ts";
 import { torchmetricsJaccardIndex, torchmetricsMeanIoU } from "./torchmetrics.ts";
 
@@ -287,6 +287,11 @@ export interface ProfileValue {
   value: number;
   /** Why the profile could not run on this state (e.g. needs per-image counts). */
   error?: string;
+  /**
+   * Where `error` is the library's own error, reproduced (scikit-learn's `SklearnError`): the
+   * exception class the library raises, e.g. `"ValueError"`; `error` is then its message.
+   */
+  errorClass?: string;
 }
 
 /**
@@ -308,6 +313,11 @@ export interface ProfileValue {
  * assert.equal(d2.value, (1 + 5 / 6) / 2); // class 2 (only predicted) left out
  * const old = rows.find((r) => r.name === "detectron2-0.6")!;
  * assert.equal(old.value, (1 + 5 / 6) / 3);
+ *
+ * // Where the library itself raises, the row says which error (scikit-learn on no pixels).
+ * const sk = runProfiles(new SegmentationStats(3)).find((r) => r.name === "sklearn-jaccard-macro")!;
+ * assert.equal(sk.errorClass, "ValueError");
+ * assert.match(sk.error!, /^Found empty input array/);
  * ```
  *
  * @param stats The exact state.
@@ -331,6 +341,7 @@ export function runProfiles(stats: SegmentationStats | ConfusionMatrix): Profile
       row.value = p.compute(stats);
     } catch (e) {
       row.error = (e as Error).message;
+      if (e instanceof SklearnError) row.errorClass = e.errorClass;
     }
     return row;
   });
