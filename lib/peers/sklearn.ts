@@ -277,7 +277,12 @@ function oneVsRest(
 function zeroValue(zd: SklearnZeroDivision): number {
   if (zd === "warn" || zd === 0) return 0;
   if (zd === 1) return 1;
-  throw new RangeError(`Expected zeroDivision to be 0, 1 or "warn", but found ${zd}`);
+  const shown = typeof zd === "string" ? `'${zd}'` : String(zd);
+  throw new SklearnError(
+    "InvalidParameterError",
+    "The 'zero_division' parameter of jaccard_score must be a float among {0, 1} or a str " +
+      `among {'warn'}. Got ${shown} instead.`,
+  );
 }
 
 /**
@@ -344,7 +349,6 @@ export function sklearnJaccardScore(
   options: SklearnJaccardOptions = {},
 ): number {
   const average = options.average ?? "binary";
-  const zd = zeroValue(options.zeroDivision ?? "warn");
   if (!["binary", "micro", "macro", "weighted", "samples"].includes(average)) {
     throw new SklearnError(
       "InvalidParameterError",
@@ -352,6 +356,7 @@ export function sklearnJaccardScore(
         `'micro', 'samples', 'weighted'} or None. Got '${average}' instead.`,
     );
   }
+  const zd = zeroValue(options.zeroDivision ?? "warn");
   const seen = options.labelsSeen;
   checkNotEmpty(cm, seen);
   if (average === "binary") {

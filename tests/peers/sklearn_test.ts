@@ -200,6 +200,15 @@ Deno.test("sklearn: all weights 0, average='samples' and pos_label errors", () =
       "Samplewise metrics are not available outside of multilabel classification.",
     ),
   );
+  // Parameters are validated first, average before zero_division (messages printed by 1.9.1).
+  assert.throws(
+    () => sklearnJaccardScore(small(), { zeroDivision: 0.5 as 0 }),
+    sklearnError(
+      "InvalidParameterError",
+      "The 'zero_division' parameter of jaccard_score must be a float among {0, 1} or a str " +
+        "among {'warn'}. Got 0.5 instead.",
+    ),
+  );
   const twoLabels = new ConfusionMatrix(3).update([0, 2], [0, 2]);
   assert.throws(
     () => sklearnJaccardScore(twoLabels, { posLabel: 1 }),
