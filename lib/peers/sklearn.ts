@@ -256,7 +256,9 @@ function oneVsRest(
   }
   const chosen = labels === undefined ? labelSet(cm, seen) : [...labels];
   for (const l of chosen) {
-    if (!Number.isInteger(l)) throw new RangeError(`Expected integer labels, but found ${l}`);
+    // A finite non-integer label (0.5) never occurs in integer masks: scikit-learn scores it
+    // zero_division like any absent label.
+    if (!Number.isFinite(l)) throw new RangeError(`Expected finite labels, but found ${l}`);
     if (anyMissed && l >= C) {
       throw new RangeError(
         `Expected labels below numClasses (${C}) when the state has out-of-range predictions, ` +
@@ -265,7 +267,7 @@ function oneVsRest(
     }
   }
   const { tp, fp, fn } = cm.classCounts();
-  const inside = (l: number) => l >= 0 && l < C;
+  const inside = (l: number) => Number.isInteger(l) && l >= 0 && l < C;
   return {
     labels: chosen,
     tp: chosen.map((l) => inside(l) ? tp[l] : 0),

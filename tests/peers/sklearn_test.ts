@@ -110,6 +110,9 @@ Deno.test("sklearn: labels none of which occurs score zero_division; confusion_m
   const cm = small();
   assert.deepEqual(sklearnJaccardPerClass(cm, { labels: [7, 8], zeroDivision: 1 }), [1, 1]);
   assert.equal(sklearnJaccardScore(cm, { average: "macro", labels: [7, 8] }), 0);
+  // Absent too: a label below 0 or not an integer (1.9.1: labels=[-1, 0] macro 0.25, [0.5] 0).
+  assert.equal(sklearnJaccardScore(cm, { average: "macro", labels: [-1, 0] }), 0.25);
+  assert.equal(sklearnJaccardScore(cm, { average: "macro", labels: [0.5], zeroDivision: 1 }), 1);
   assert.equal(
     sklearnJaccardScore(cm, { average: "weighted", labels: [7, 8], zeroDivision: 1 }),
     1,
