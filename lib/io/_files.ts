@@ -32,18 +32,24 @@ export function statOrFail(path: string): Deno.FileInfo {
 export function regularFileOrFail(path: string): Deno.FileInfo {
   const info = statOrFail(path);
   if (!info.isFile && !info.isDirectory) {
-    const kind = info.isFifo
-      ? "a FIFO"
-      : info.isCharDevice
-      ? "a character device"
-      : info.isBlockDevice
-      ? "a block device"
-      : info.isSocket
-      ? "a socket"
-      : "not a regular file";
-    throw new InputError(`Expected ${path} to be a regular file or a folder, but found ${kind}`);
+    throw new InputError(
+      `Expected ${path} to be a regular file or a folder, but found ${fileKind(info)}`,
+    );
   }
   return info;
+}
+
+/** What a path that is neither a regular file nor a folder is, for messages. */
+export function fileKind(info: Deno.FileInfo): string {
+  return info.isFifo
+    ? "a FIFO"
+    : info.isCharDevice
+    ? "a character device"
+    : info.isBlockDevice
+    ? "a block device"
+    : info.isSocket
+    ? "a socket"
+    : "not a regular file";
 }
 
 /**

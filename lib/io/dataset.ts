@@ -13,7 +13,7 @@
 import type { LabelArray } from "../core/labels.ts";
 import type { NpyData } from "./npy.ts";
 import { InputError } from "./input_error.ts";
-import { fileError, regularFileOrFail } from "./_files.ts";
+import { fileError, fileKind, regularFileOrFail } from "./_files.ts";
 
 /** A ground-truth file and the prediction file with the same name. */
 export interface FilePair {
@@ -178,18 +178,6 @@ function looksLikeMask(name: string): boolean {
   return lower.endsWith(".npy") || lower.endsWith(".png");
 }
 
-function kindOf(info: Deno.FileInfo): string {
-  return info.isFifo
-    ? "a FIFO"
-    : info.isCharDevice
-    ? "a character device"
-    : info.isBlockDevice
-    ? "a block device"
-    : info.isSocket
-    ? "a socket"
-    : "not a regular file";
-}
-
 /**
  * Finds the mask files (`.npy` and `.png`, any letter case) under `dir` at any depth, as paths
  * relative to `dir` with `/` separators, sorted, with the entries it left out and why.
@@ -277,7 +265,7 @@ function walkMasks(dir: string, symlinks: SymlinkPolicy): FoundMasks {
         continue;
       }
       if (!entry.isSymlink) {
-        if (mask) skipped.push({ path: full, why: `${kindOf(Deno.lstatSync(full))}, not read` });
+        if (mask) skipped.push({ path: full, why: `${fileKind(Deno.lstatSync(full))}, not read` });
         continue;
       }
       let target = "?";
@@ -314,7 +302,7 @@ function walkMasks(dir: string, symlinks: SymlinkPolicy): FoundMasks {
           });
         } else below.push({ rel: path, real: linked });
       } else if (info.isFile) files.push(path);
-      else skipped.push({ path: full, why: `a symbolic link to ${kindOf(info)}, not read` });
+      else skipped.push({ path: full, why: `a symbolic link to ${fileKind(info)}, not read` });
     }
     for (let k = below.length - 1; k >= 0; k--) stack.push(below[k]);
   }
