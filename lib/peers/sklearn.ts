@@ -61,6 +61,8 @@ export class SklearnError extends Error {
   readonly errorClass: "ValueError" | "InvalidParameterError";
 
   /**
+   * An error as scikit-learn raises it.
+   *
    * @param errorClass The Python exception class.
    * @param message scikit-learn's message (first line).
    */
