@@ -7,6 +7,7 @@
  * @module
  */
 
+import { ConfusionMatrix } from "../lib/core/confusion_matrix.ts";
 import { SegmentationStats } from "../lib/core/segmentation_stats.ts";
 import {
   type MaskPair,
@@ -56,8 +57,8 @@ export interface CountOptions {
   keras?: (numClasses: number) => KerasAudit;
   /** `--shard`: keeps a subset of the sorted pairs (see cli/merge.ts). */
   selectPairs?: (pairs: MaskPair[]) => MaskPair[];
-  /** `--save-state`: called with every image once it is counted (see cli/merge.ts). */
-  onImage?: (image: MaskImage, numClasses: number) => void;
+  /** `--save-state`: called with every image and its counts once counted (see cli/merge.ts). */
+  onImage?: (image: MaskImage, counts: ConfusionMatrix) => void;
 }
 
 /** The counted masks. */
@@ -224,12 +225,15 @@ export async function countMasks(
   const reading = readImages(pairs, o);
   try {
     for await (const img of reading.images) {
+      let image: ConfusionMatrix;
       try {
-        stats.addImage(img.yTrue, img.yPred);
+        image = new ConfusionMatrix(numClasses, stats.confusionMatrix.policy)
+          .update(img.yTrue, img.yPred);
+        stats.addImageMatrix(image);
       } catch (e) {
         throw labelError(e, img.pair, img.index, img.count, img.shape);
       }
-      o.onImage?.(img, numClasses);
+      o.onImage?.(img, image);
       if (byCounts) {
         if (++inBatch === keras.batchSize) flushCounts();
       } else keras?.addImage(img.yTrue, img.yPred);

@@ -16,6 +16,7 @@
  * @module
  */
 
+import type { ConfusionMatrix } from "../lib/core/confusion_matrix.ts";
 import { mergeRunStates, RunState, type RunStateJSON } from "../lib/core/run_state.ts";
 import type { MaskPair } from "../lib/io/dataset.ts";
 import type { MaskImage } from "../lib/io/mask_reader.ts";
@@ -118,7 +119,7 @@ export interface Sharding {
   /** Keeps the shard's pairs (all of them without `--shard`). */
   selectPairs(pairs: MaskPair[]): MaskPair[];
   /** Records one counted image into the state. */
-  onImage(image: MaskImage, numClasses: number): void;
+  onImage(image: MaskImage, counts: ConfusionMatrix): void;
   /** The state, once the run is over; undefined without `--save-state`. */
   state(classesInferred: boolean): RunState | undefined;
 }
@@ -172,10 +173,10 @@ export function sharding(
   let state: RunState | undefined;
   return {
     selectPairs: (pairs) => shard === undefined ? pairs : shardPairs(pairs, shard),
-    onImage(image, numClasses) {
+    onImage(image, counts) {
       if (save === undefined) return;
       state ??= new RunState({
-        numClasses,
+        numClasses: counts.numClasses,
         ignoreIndex: o.ignore,
         outOfRange: o.outOfRange,
         axis: o.axis ?? null,
@@ -184,7 +185,8 @@ export function sharding(
         imageMatrices: keras.length > 0,
         context: { true: v.true ?? null, pred: v.pred ?? null },
       });
-      state.addImage(pairName(v.true!, image.pair), image.yTrue, image.yPred);
+      // the image's counts from the count itself: its pixels are not counted a second time
+      state.addImageMatrix(pairName(v.true!, image.pair), counts);
     },
     state(classesInferred) {
       if (state === undefined) return undefined;

@@ -97,8 +97,35 @@ export class SegmentationStats {
    * @returns These statistics.
    */
   addImage(yTrue: LabelArray, yPred: LabelArray, sampleWeight?: LabelArray): this {
-    const image = new ConfusionMatrix(this.numClasses, this.confusionMatrix.policy)
-      .update(yTrue, yPred, sampleWeight);
+    return this.addImageMatrix(
+      new ConfusionMatrix(this.numClasses, this.confusionMatrix.policy)
+        .update(yTrue, yPred, sampleWeight),
+    );
+  }
+
+  /**
+   * Adds one image already counted into its own matrix (with these statistics' policy), so that
+   * a caller that also needs the image's matrix counts its pixels once.
+   *
+   * @param image The image's confusion matrix.
+   * @returns These statistics.
+   * @throws {RangeError} when the matrix was counted with another policy, or a cell would pass
+   *   2^53 (nothing is added then)
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { ConfusionMatrix } from "./confusion_matrix.ts";
+   * import { SegmentationStats } from "./segmentation_stats.ts";
+   * const stats = new SegmentationStats(2);
+   * const image = new ConfusionMatrix(2, stats.confusionMatrix.policy).update([0, 1], [0, 0]);
+   * stats.addImageMatrix(image);
+   * const same = new SegmentationStats(2).addImage([0, 1], [0, 0]);
+   * assert.deepEqual(stats.toJSON(), same.toJSON());
+   * assert.throws(() => stats.addImageMatrix(new ConfusionMatrix(3)), RangeError);
+   * ```
+   */
+  addImageMatrix(image: ConfusionMatrix): this {
     this.confusionMatrix.merge(image); // throws before anything changes if a cell would pass 2^53
     this.#push(image.classCounts());
     return this;
