@@ -32,6 +32,7 @@
 import { parseArgs } from "node:util";
 import { encode } from "fast-png";
 import { encodeNpy } from "../lib/io/npy.ts";
+import { xorshift32 } from "./synthetic_labels.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -74,21 +75,9 @@ const gnuTime = exists("/usr/bin/time") ? "/usr/bin/time" : null;
 
 // ------------------------------------------------------------------ data
 
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
-
 /** One (truth, prediction) pair of Cityscapes-like label maps. */
 function labelPair(seed: number): { truth: Uint8Array; pred: Uint8Array } {
-  const next = xorshift(seed * 2654435761);
+  const next = xorshift32(seed * 2654435761);
   const K = 60, CW = W / 8, CH = H / 8;
   const sx = new Int32Array(K), sy = new Int32Array(K), cls = new Uint8Array(K);
   const px = new Int32Array(K), py = new Int32Array(K), pcls = new Uint8Array(K);

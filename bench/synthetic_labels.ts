@@ -5,6 +5,19 @@
  * @module
  */
 
+/** A xorshift32 generator: the next 32-bit value on each call (a seed of 0 counts as 1). */
+export function xorshift32(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s;
+  };
+}
+
 /**
  * Fills `yTrue` with labels uniform in [0, C) (xorshift32) and `yPred` with the same label in
  * about 7 of 10 pixels, a uniform one otherwise.
