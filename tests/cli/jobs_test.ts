@@ -6,18 +6,7 @@
 import assert from "node:assert/strict";
 import { encode } from "fast-png";
 import { encodeNpy } from "../../lib/io/npy.ts";
-
-const CLI = new URL("../../cli.ts", import.meta.url).pathname;
-
-async function cli(args: string[], cwd: string) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    cwd,
-    env: { NO_COLOR: "1" },
-  }).output();
-  const d = new TextDecoder();
-  return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
-}
+import { cli } from "./run_cli.ts";
 
 /** 11 pairs: PNG and .npy, a 3-image stack, classes 0..4 and 255, shapes that differ. */
 async function folder(dir: string): Promise<void> {

@@ -6,25 +6,7 @@
 import assert from "node:assert/strict";
 import { encode } from "fast-png";
 import { encodeNpy } from "../../lib/io/npy.ts";
-
-const CLI = new URL("../../cli.ts", import.meta.url).pathname;
-const DENO = Deno.execPath();
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], cwd: string): Promise<Run> {
-  const out = await new Deno.Command(DENO, {
-    args: ["run", "-A", CLI, ...args],
-    cwd,
-    env: { NO_COLOR: "1" },
-  }).output();
-  const d = new TextDecoder();
-  return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
-}
+import { cli } from "./run_cli.ts";
 
 /**
  * gt/ and pred/ with 7 pairs in nested folders: PNG and .npy files, one .npy stack of 3 images,
