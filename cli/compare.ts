@@ -12,7 +12,8 @@ import type { kerasResultOnMatrix, KerasRun } from "../lib/keras/audit.ts";
 import { type Flags, InputError, intList, requireMasks } from "./args.ts";
 import { countMasks, countOptions, loadSavedMatrix, type SavedCounts } from "./count.ts";
 import { kerasFactory, kerasName, kerasSpecs, kerasWhy } from "./keras_runs.ts";
-import { type CommandResult, num, type Rendered } from "./output.ts";
+import type { CommandResult } from "./output.ts";
+import { num, type Rendered } from "./render.ts";
 import { sharding } from "./merge.ts";
 
 /**

@@ -13,7 +13,8 @@ import { meanIoU } from "../lib/metrics/mean_iou.ts";
 import { type Flags, InputError, intList, requireMasks } from "./args.ts";
 import { countMasks, countOptions, loadSavedMatrix } from "./count.ts";
 import { kerasFactory, kerasName, kerasWhy, parseKerasName } from "./keras_runs.ts";
-import { type CommandResult, nanOrNull, num, signed } from "./output.ts";
+import type { CommandResult } from "./output.ts";
+import { nanOrNull, num, signed } from "./render.ts";
 import { readSavedOrFail } from "./compare.ts";
 
 /**

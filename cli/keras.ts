@@ -9,7 +9,8 @@ import { meanIoU } from "../lib/metrics/mean_iou.ts";
 import { type Flags, InputError, intList, requireMasks } from "./args.ts";
 import { countMasks, countOptions } from "./count.ts";
 import { kerasFactory, kerasName, kerasSpecs } from "./keras_runs.ts";
-import { type CommandResult, num, signed } from "./output.ts";
+import type { CommandResult } from "./output.ts";
+import { num, signed } from "./render.ts";
 
 /**
  * Runs `keras` with the parsed flags.

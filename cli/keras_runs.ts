@@ -9,7 +9,7 @@
 import type { KerasAudit, KerasRun, KerasSpec } from "../lib/keras/audit.ts";
 import type { KerasBackend } from "../lib/keras/version.ts";
 import { type Flags, InputError } from "./args.ts";
-import { signed } from "./output.ts";
+import { signed } from "./render.ts";
 
 /**
  * The Keras configurations asked for: versions x (eager, and compiled with --compiled),

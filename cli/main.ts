@@ -35,7 +35,8 @@
 
 import { formatFlag, InputError, parseFlags, refuseIgnoredFlags } from "./args.ts";
 import { helpText, type HelpTopic } from "./help.ts";
-import { type CommandResult, emit, guardOutputs } from "./output.ts";
+import { type CommandResult, emit } from "./output.ts";
+import { guardOutputs } from "./output_files.ts";
 import { programName } from "./program.ts";
 import { runCompare } from "./compare.ts";
 import { runDemo } from "./demo.ts";

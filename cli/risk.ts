@@ -6,7 +6,8 @@
 
 import type { RiskReport } from "../lib/keras/risk.ts";
 import { type Flags, InputError, intFlag } from "./args.ts";
-import { type CommandResult, num } from "./output.ts";
+import type { CommandResult } from "./output.ts";
+import { num } from "./render.ts";
 
 /**
  * Runs `risk` with the parsed flags.

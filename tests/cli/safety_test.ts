@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { encode } from "fast-png";
 import { decodeNpy, encodeNpy } from "../../lib/io/npy.ts";
-import { jsonText } from "../../cli/output.ts";
+import { jsonText } from "../../cli/render.ts";
 import { assertOneLineError, runMain } from "../fuzz/run_main.ts";
 
 async function exists(path: string): Promise<boolean> {
