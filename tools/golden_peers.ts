@@ -23,10 +23,12 @@ import {
   torchmetricsMeanIoU,
   torchmetricsMeanIoUPerClass,
   torchmetricsMeanIoUPerImage,
-  torchmetricsMultilabelJaccardIndex,
-  torchmetricsMultilabelJaccardPerLabel,
   type TorchmetricsZeroDivision,
 } from "../lib/peers/torchmetrics.ts";
+import {
+  torchmetricsMultilabelJaccardIndex,
+  torchmetricsMultilabelJaccardPerLabel,
+} from "../lib/peers/torchmetrics_multilabel.ts";
 import {
   sklearnConfusionMatrix,
   SklearnError,

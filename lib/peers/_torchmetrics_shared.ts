@@ -1,0 +1,55 @@
+/**
+ * float32 steps shared by the torchmetrics profiles (`torchmetrics.ts`,
+ * `torchmetrics_multilabel.ts`): `_safe_divide`, the zero-division value, and the checks on the
+ * state they read. Internal: not re-exported by `mod.ts`.
+ *
+ * @module
+ */
+
+import type { ConfusionMatrix } from "../core/confusion_matrix.ts";
+
+/** float32 rounding, as torch's float32 tensors store every step. */
+export const f32: (x: number) => number = Math.fround;
+
+/** torchmetrics `zero_division`: a number, `"warn"` (acts as 0) or `"nan"` (plain division). */
+export type TorchmetricsZeroDivision = number | "warn" | "nan";
+
+export function zeroValue(zd: TorchmetricsZeroDivision): number {
+  if (zd === "warn") return 0;
+  if (zd === "nan") return NaN;
+  if (typeof zd !== "number" || Number.isNaN(zd)) {
+    throw new RangeError(`Expected zeroDivision to be a number, "warn" or "nan", but found ${zd}`);
+  }
+  return f32(zd);
+}
+
+/** torchmetrics `_safe_divide` in float32. */
+export function safeDivide(num: number, den: number, zd: TorchmetricsZeroDivision): number {
+  if (zd === "nan") return f32(num / den);
+  return den !== 0 ? f32(num / den) : zeroValue(zd);
+}
+
+export function defaultIgnore(
+  cm: ConfusionMatrix,
+  option: number | null | undefined,
+): number | null {
+  if (option !== undefined) return option;
+  if (cm.ignoreIndex.length > 1) {
+    throw new RangeError(
+      `Expected at most one ignore label (torchmetrics has one ignore_index), but the matrix has ${
+        cm.ignoreIndex.join(", ")
+      }`,
+    );
+  }
+  return cm.ignoreIndex.length === 1 ? cm.ignoreIndex[0] : null;
+}
+
+export function checkNoMissed(cm: ConfusionMatrix, what: string): void {
+  if (cm.missed().some((v) => v > 0)) {
+    throw new RangeError(
+      `Expected no out-of-range predictions in the state for ${what}, but found some (outOfRange ` +
+        `"miss"): torchmetrics does not count them as FN; build the matrix from the raw labels ` +
+        `with torchmetricsConfusionMatrix to reproduce what it does`,
+    );
+  }
+}
