@@ -12,6 +12,7 @@
  */
 
 import { cdf24, pick24, u24 } from "../lib/io/golden_generator.ts";
+import { OTHER_LIBRARY_REPLAYS } from "./golden_replays.ts";
 import { ConfusionMatrix } from "../lib/core/confusion_matrix.ts";
 import { SegmentationStats } from "../lib/core/segmentation_stats.ts";
 import {
@@ -444,6 +445,10 @@ export function replayPeerGolden(file: unknown): PeerReplay {
   // Never throws: a file this replay cannot read counts as one failure, with the reason.
   const lib = f !== null && typeof f === "object" && "library" in f ? String(f.library) : "unknown";
   if (lib !== "torchmetrics" && lib !== "scikit-learn") {
+    const other = Object.hasOwn(OTHER_LIBRARY_REPLAYS, lib)
+      ? OTHER_LIBRARY_REPLAYS[lib]
+      : undefined;
+    if (other) return other(file);
     return {
       passed: 0,
       failed: 1,
