@@ -9,5 +9,6 @@ export * from "./labels.ts";
 export * from "./confusion_matrix.ts";
 export * from "./segmentation_stats.ts";
 export * from "./multilabel_stats.ts";
+export * from "./multilabel_inputs.ts";
 export * from "./argmax.ts";
 export * from "./run_state.ts";
