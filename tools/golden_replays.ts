@@ -7,6 +7,7 @@
  */
 
 import type { PeerReplay } from "./golden_peers.ts";
+import { replayMonaiGolden } from "./golden_monai.ts";
 
 /** A replay of one parsed golden file of one library. */
 export type GoldenReplayFunction = (file: unknown) => PeerReplay;
@@ -15,4 +16,6 @@ export type GoldenReplayFunction = (file: unknown) => PeerReplay;
  * The replay for each `library` field value. To add a library: write `tools/golden_<lib>.ts`
  * exporting its replay, import it here and add one entry.
  */
-export const OTHER_LIBRARY_REPLAYS: Readonly<Record<string, GoldenReplayFunction>> = {};
+export const OTHER_LIBRARY_REPLAYS: Readonly<Record<string, GoldenReplayFunction>> = {
+  monai: replayMonaiGolden,
+};
