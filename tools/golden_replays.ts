@@ -8,6 +8,7 @@
 
 import type { PeerReplay } from "./golden_peers.ts";
 import { replayMonaiGolden } from "./golden_monai.ts";
+import { replaySmpGolden } from "./golden_smp.ts";
 
 /** A replay of one parsed golden file of one library. */
 export type GoldenReplayFunction = (file: unknown) => PeerReplay;
@@ -18,4 +19,5 @@ export type GoldenReplayFunction = (file: unknown) => PeerReplay;
  */
 export const OTHER_LIBRARY_REPLAYS: Readonly<Record<string, GoldenReplayFunction>> = {
   monai: replayMonaiGolden,
+  smp: replaySmpGolden,
 };

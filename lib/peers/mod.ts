@@ -11,6 +11,7 @@ export * from "./torchmetrics.ts";
 export * from "./torchmetrics_multilabel.ts";
 export * from "./sklearn.ts";
 export * from "./smp.ts";
+export * from "./smp_metrics.ts";
 export * from "./mmseg.ts";
 export * from "./detectron2.ts";
 export * from "./monai.ts";
