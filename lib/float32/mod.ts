@@ -7,3 +7,4 @@
 
 export * from "./reduction_order.ts";
 export * from "./keras_sums.ts";
+export * from "./torch_histc.ts";
