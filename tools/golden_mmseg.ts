@@ -80,7 +80,7 @@ function replayCase(c: MmsegCase): string[] {
   const problems: string[] = [];
   try {
     c.images.forEach((img, i) => {
-      let gt: ArrayLike<number> = img.gt;
+      let gt: number[] | Int32Array = img.gt;
       if (c.reduce_zero_label) gt = mmsegReduceZeroLabel(gt);
       if (c.label_map !== null) {
         const map: Record<number, number> = {};

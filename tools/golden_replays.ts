@@ -8,6 +8,7 @@
 
 import type { PeerReplay } from "./golden_peers.ts";
 import { replayMonaiGolden } from "./golden_monai.ts";
+import { replayMmsegGolden } from "./golden_mmseg.ts";
 import { replaySmpGolden } from "./golden_smp.ts";
 
 /** A replay of one parsed golden file of one library. */
@@ -19,5 +20,6 @@ export type GoldenReplayFunction = (file: unknown) => PeerReplay;
  */
 export const OTHER_LIBRARY_REPLAYS: Readonly<Record<string, GoldenReplayFunction>> = {
   monai: replayMonaiGolden,
+  mmsegmentation: replayMmsegGolden,
   smp: replaySmpGolden,
 };
