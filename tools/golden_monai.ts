@@ -109,6 +109,10 @@ export function replayMonaiGolden(file: unknown): PeerReplay {
       }
     }
   }
+  const version = (file as { version?: string }).version ?? "?";
+  out.lines.push(
+    `monai@${version}: ${out.passed} passed (${out.passed} bit-exact), ${out.failed} failed`,
+  );
   return out;
 }
 

@@ -133,6 +133,10 @@ export function replaySmpGolden(file: unknown): PeerReplay {
       result(reason === null, `FAIL ${label}: ${reason}`);
     }
   }
+  const version = (file as { version?: string }).version ?? "?";
+  out.lines.push(
+    `smp@${version}: ${out.passed} passed (${out.passed} bit-exact), ${out.failed} failed`,
+  );
   return out;
 }
 
