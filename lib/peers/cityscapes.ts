@@ -94,6 +94,100 @@ export const CITYSCAPES_AVG_CLASS_SIZE: Readonly<Record<number, number>> = {
   33: 4672.3249222261, // bicycle
 };
 
+/** One row of `labels.py` (ids 0-33; license plate, id -1, is never in a label map). */
+export interface CityscapesLabel {
+  /** Label id, as in `*_labelIds.png`. */
+  id: number;
+  /** Label name. */
+  name: string;
+  /** Category name. */
+  category: string;
+  /** Whether the label has instances in `*_instanceIds.png`. */
+  hasInstances: boolean;
+  /** Whether the evaluation ignores the label. */
+  ignoreInEval: boolean;
+}
+
+/**
+ * The Cityscapes labels 0-33 of `labels.py`, in id order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CITYSCAPES_LABELS } from "./cityscapes.ts";
+ *
+ * assert.equal(CITYSCAPES_LABELS.length, 34);
+ * assert.deepEqual(CITYSCAPES_LABELS[29], {
+ *   id: 29, name: "caravan", category: "vehicle", hasInstances: true, ignoreInEval: true,
+ * });
+ * ```
+ */
+export const CITYSCAPES_LABELS: readonly CityscapesLabel[] = [
+  { id: 0, name: "unlabeled", category: "void", hasInstances: false, ignoreInEval: true },
+  { id: 1, name: "ego vehicle", category: "void", hasInstances: false, ignoreInEval: true },
+  {
+    id: 2,
+    name: "rectification border",
+    category: "void",
+    hasInstances: false,
+    ignoreInEval: true,
+  },
+  { id: 3, name: "out of roi", category: "void", hasInstances: false, ignoreInEval: true },
+  { id: 4, name: "static", category: "void", hasInstances: false, ignoreInEval: true },
+  { id: 5, name: "dynamic", category: "void", hasInstances: false, ignoreInEval: true },
+  { id: 6, name: "ground", category: "void", hasInstances: false, ignoreInEval: true },
+  { id: 7, name: "road", category: "flat", hasInstances: false, ignoreInEval: false },
+  { id: 8, name: "sidewalk", category: "flat", hasInstances: false, ignoreInEval: false },
+  { id: 9, name: "parking", category: "flat", hasInstances: false, ignoreInEval: true },
+  { id: 10, name: "rail track", category: "flat", hasInstances: false, ignoreInEval: true },
+  { id: 11, name: "building", category: "construction", hasInstances: false, ignoreInEval: false },
+  { id: 12, name: "wall", category: "construction", hasInstances: false, ignoreInEval: false },
+  { id: 13, name: "fence", category: "construction", hasInstances: false, ignoreInEval: false },
+  { id: 14, name: "guard rail", category: "construction", hasInstances: false, ignoreInEval: true },
+  { id: 15, name: "bridge", category: "construction", hasInstances: false, ignoreInEval: true },
+  { id: 16, name: "tunnel", category: "construction", hasInstances: false, ignoreInEval: true },
+  { id: 17, name: "pole", category: "object", hasInstances: false, ignoreInEval: false },
+  { id: 18, name: "polegroup", category: "object", hasInstances: false, ignoreInEval: true },
+  { id: 19, name: "traffic light", category: "object", hasInstances: false, ignoreInEval: false },
+  { id: 20, name: "traffic sign", category: "object", hasInstances: false, ignoreInEval: false },
+  { id: 21, name: "vegetation", category: "nature", hasInstances: false, ignoreInEval: false },
+  { id: 22, name: "terrain", category: "nature", hasInstances: false, ignoreInEval: false },
+  { id: 23, name: "sky", category: "sky", hasInstances: false, ignoreInEval: false },
+  { id: 24, name: "person", category: "human", hasInstances: true, ignoreInEval: false },
+  { id: 25, name: "rider", category: "human", hasInstances: true, ignoreInEval: false },
+  { id: 26, name: "car", category: "vehicle", hasInstances: true, ignoreInEval: false },
+  { id: 27, name: "truck", category: "vehicle", hasInstances: true, ignoreInEval: false },
+  { id: 28, name: "bus", category: "vehicle", hasInstances: true, ignoreInEval: false },
+  { id: 29, name: "caravan", category: "vehicle", hasInstances: true, ignoreInEval: true },
+  { id: 30, name: "trailer", category: "vehicle", hasInstances: true, ignoreInEval: true },
+  { id: 31, name: "train", category: "vehicle", hasInstances: true, ignoreInEval: false },
+  { id: 32, name: "motorcycle", category: "vehicle", hasInstances: true, ignoreInEval: false },
+  { id: 33, name: "bicycle", category: "vehicle", hasInstances: true, ignoreInEval: false },
+];
+
+/**
+ * The category names in the order of `category2labels` (the order of the averages).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CITYSCAPES_CATEGORIES } from "./cityscapes.ts";
+ *
+ * assert.equal(CITYSCAPES_CATEGORIES.length, 8);
+ * assert.equal(CITYSCAPES_CATEGORIES[0], "void");
+ * ```
+ */
+export const CITYSCAPES_CATEGORIES: readonly string[] = [
+  "void",
+  "flat",
+  "construction",
+  "object",
+  "nature",
+  "sky",
+  "human",
+  "vehicle",
+];
+
 /** Options of the Cityscapes profiles. */
 export interface CityscapesOptions {
   /** Label ids that are evaluated (default {@linkcode CITYSCAPES_EVAL_LABELS}). */
@@ -196,6 +290,11 @@ export interface CityscapesInstance {
   size: number;
   /** Pixels of the instance predicted as `labelId`. */
   tp: number;
+  /**
+   * Pixels of the instance predicted as any label of its category (ignored labels included),
+   * for the category iIoU; absent when the category has no instance score.
+   */
+  categoryTp?: number;
 }
 
 /** Options of {@linkcode cityscapesInstanceIoU}. */
@@ -311,9 +410,9 @@ export function cityscapesMeanInstanceIoU(
  * const ids = [26001, 26001, 26002, 7, 24000, 24000];
  * const pred = [26, 7, 26, 7, 24, 0];
  * assert.deepEqual(cityscapesInstances(ids, pred), [
- *   { labelId: 24, size: 2, tp: 1 },
- *   { labelId: 26, size: 2, tp: 1 },
- *   { labelId: 26, size: 1, tp: 1 },
+ *   { labelId: 24, size: 2, tp: 1, categoryTp: 1 },
+ *   { labelId: 26, size: 2, tp: 1, categoryTp: 1 },
+ *   { labelId: 26, size: 1, tp: 1, categoryTp: 1 },
  * ]);
  * ```
  *
@@ -336,17 +435,30 @@ export function cityscapesInstances(
   const avg = options.avgClassSize ?? CITYSCAPES_AVG_CLASS_SIZE;
   const sizes = new Map<number, number>();
   const hits = new Map<number, number>();
+  const categoryHits = new Map<number, number>();
   for (let i = 0; i < instanceIds.length; i++) {
     const id = instanceIds[i];
-    if (!Number.isInteger(id) || id < 1000) continue;
+    if (!Number.isInteger(id) || id <= 1000) continue; // the script takes ids > 1000
     const labelId = Math.floor(id / 1000);
     if (!(labelId in avg) || !evaluated.includes(labelId)) continue;
     sizes.set(id, (sizes.get(id) ?? 0) + 1);
     if (yPred[i] === labelId) hits.set(id, (hits.get(id) ?? 0) + 1);
+    const predLabel = CITYSCAPES_LABELS[yPred[i]];
+    if (predLabel !== undefined && predLabel.category === CITYSCAPES_LABELS[labelId]?.category) {
+      categoryHits.set(id, (categoryHits.get(id) ?? 0) + 1);
+    }
   }
-  return [...sizes.keys()].sort((a, b) => a - b).map((id) => ({
-    labelId: Math.floor(id / 1000),
-    size: sizes.get(id)!,
-    tp: hits.get(id) ?? 0,
-  }));
+  return [...sizes.keys()].sort((a, b) => a - b).map((id) => {
+    const labelId = Math.floor(id / 1000);
+    const inst: CityscapesInstance = { labelId, size: sizes.get(id)!, tp: hits.get(id) ?? 0 };
+    const category = CITYSCAPES_LABELS[labelId]?.category;
+    if (category !== undefined && instanceCategory(category)) {
+      inst.categoryTp = categoryHits.get(id) ?? 0;
+    }
+    return inst;
+  });
+}
+
+function instanceCategory(category: string): boolean {
+  return CITYSCAPES_LABELS.every((l) => l.category !== category || l.hasInstances);
 }

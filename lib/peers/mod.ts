@@ -16,3 +16,4 @@ export * from "./mmseg.ts";
 export * from "./detectron2.ts";
 export * from "./monai.ts";
 export * from "./cityscapes.ts";
+export * from "./cityscapes_categories.ts";
