@@ -214,7 +214,7 @@ def torchmetrics_cases(rng):
     errs = [
         ("MultilabelJaccardIndex", {"num_labels": 1}),
         ("MultilabelJaccardIndex", {"num_labels": 2, "threshold": 1.5}),
-        ("MultilabelJaccardIndex", {"num_labels": 2, "threshold": 1}),
+        # (threshold=1, an int, is refused too; JSON cannot tell 1 from 1.0, so it is left out)
         ("MultilabelJaccardIndex", {"num_labels": 2, "average": "samples"}),
         ("MulticlassJaccardIndex", {"num_classes": 1}),
         ("BinaryJaccardIndex", {"threshold": -0.1}),
