@@ -10,6 +10,7 @@ import type { PeerReplay } from "./golden_peers.ts";
 import { replayMonaiGolden } from "./golden_monai.ts";
 import { replayMmsegGolden } from "./golden_mmseg.ts";
 import { replaySmpGolden } from "./golden_smp.ts";
+import { replayMultilabelGolden } from "./golden_multilabel.ts";
 
 /** A replay of one parsed golden file of one library. */
 export type GoldenReplayFunction = (file: unknown) => PeerReplay;
@@ -22,4 +23,6 @@ export const OTHER_LIBRARY_REPLAYS: Readonly<Record<string, GoldenReplayFunction
   monai: replayMonaiGolden,
   mmsegmentation: replayMmsegGolden,
   smp: replaySmpGolden,
+  "torchmetrics-multilabel": replayMultilabelGolden,
+  "scikit-learn-multilabel": replayMultilabelGolden,
 };
