@@ -37,6 +37,13 @@ import {
 } from "./iou_recipe.ts";
 import { accumulate, commitCounts, convertWeights, type IoUState } from "./iou_update.ts";
 import {
+  assignKerasState,
+  checkResetStatesAlias,
+  type KerasStateView,
+  mergeKerasStates,
+  sumKerasStates,
+} from "./metric_state.ts";
+import {
   argmaxTensor,
   isFloatDtype,
   type KerasInput,
@@ -332,6 +339,57 @@ export class IoU {
     this.#state.cm.fill(0);
     this.#state.exact?.fill(0);
     this.#state.trackedWeighted = false;
+  }
+
+  /** `reset_states()`: tf.keras 2.x's alias of `resetState`; Keras 3 raises AttributeError. */
+  resetStates(): void {
+    checkResetStatesAlias(this.#view());
+    this.resetState();
+  }
+
+  /**
+   * `merge_state(metrics)` as the version runs it (docs/keras.md, merge_state): tf.keras 2.x adds
+   * each `total_cm` with `assign_add` in the state dtype (float32 rounds) and raises on another
+   * dtype or `num_classes`; Keras 3 has no `merge_state` (KerasError AttributeError).
+   */
+  mergeState(metrics: Iterable<IoU>): this {
+    mergeKerasStates(this.#view(), Array.from(metrics, (m) => IoU.#viewOf(m)));
+    return this;
+  }
+
+  /**
+   * The Keras 3 idiom `total_cm.assign(total_cm + other.total_cm)` for each metric, in the state
+   * dtype (float32 rounds, int32 wraps); any version. Another version, backend, dtype or
+   * `numClasses` is a RangeError.
+   */
+  sumState(metrics: Iterable<IoU>): this {
+    sumKerasStates(this.#view(), Array.from(metrics, (m) => IoU.#viewOf(m)));
+    return this;
+  }
+
+  /** `total_cm.assign(value)`: a C x C matrix cast to the state dtype (float32 rounds). */
+  assignTotalCm(value: readonly (readonly number[])[] | ArrayLike<number>): this {
+    assignKerasState(this.#view(), value);
+    return this;
+  }
+
+  static #viewOf(m: IoU): KerasStateView {
+    if (!(m instanceof IoU)) {
+      throw new TypeError(`Expected Keras IoU metrics to merge, but found ${String(m)}`);
+    }
+    return m.#view();
+  }
+
+  #view(): KerasStateView {
+    return {
+      className: this.#className,
+      profile: this.profile,
+      backend: this.backend,
+      numClasses: this.numClasses,
+      stateDtype: this.stateDtype,
+      mirrors: this.#mirrors(),
+      state: this.#state,
+    };
   }
 
   /**

@@ -20,6 +20,7 @@ export * from "./tensor.ts";
 export * from "./error.ts";
 export * from "./iou_options.ts";
 export * from "./iou_metrics.ts";
+export * from "./metric_state.ts";
 export * from "./explain.ts";
 export * from "./compiled_risk.ts";
 export * from "./audit.ts";
