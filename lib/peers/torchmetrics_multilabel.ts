@@ -9,8 +9,8 @@
  */
 
 import type { ConfusionMatrix } from "../core/confusion_matrix.ts";
-import { MultilabelStats } from "../core/multilabel_stats.ts";
-import { torchColumnSums32, torchSum32 } from "../float32/reduction_order.ts";
+import type { MultilabelStats } from "../core/multilabel_stats.ts";
+import { torchSum32 } from "../float32/reduction_order.ts";
 import {
   checkNoMissed,
   f32,
