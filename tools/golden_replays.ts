@@ -8,6 +8,7 @@
 
 import type { PeerReplay } from "./golden_peers.ts";
 import { replayMonaiGolden } from "./golden_monai.ts";
+import { replayCityscapesGolden } from "./golden_cityscapes.ts";
 import { replayMmsegGolden } from "./golden_mmseg.ts";
 import { replaySmpGolden } from "./golden_smp.ts";
 import { replayMultilabelGolden } from "./golden_multilabel.ts";
@@ -22,6 +23,7 @@ export type GoldenReplayFunction = (file: unknown) => PeerReplay;
 export const OTHER_LIBRARY_REPLAYS: Readonly<Record<string, GoldenReplayFunction>> = {
   monai: replayMonaiGolden,
   mmsegmentation: replayMmsegGolden,
+  cityscapesscripts: replayCityscapesGolden,
   smp: replaySmpGolden,
   "torchmetrics-multilabel": replayMultilabelGolden,
   "scikit-learn-multilabel": replayMultilabelGolden,
