@@ -45,63 +45,69 @@ function same(expected: number | null, actual: number): boolean {
   return expected === null ? Number.isNaN(actual) : Object.is(expected, actual);
 }
 
-function compareScores(what: string, expected: Scores, actual: (name: string) => number): string[] {
-  const bad: string[] = [];
-  for (const [name, v] of Object.entries(expected)) {
-    const a = actual(name);
-    if (!same(v, a)) bad.push(`${what} ${name}: expected ${v ?? NaN}, found ${a}`);
-  }
-  return bad;
+interface Tally {
+  passed: number;
+  bad: string[];
 }
 
-function replayScenario(s: CityscapesScenario): string[] {
+function check(t: Tally, what: string, expected: number | null, actual: number): void {
+  if (same(expected, actual)) t.passed++;
+  else t.bad.push(`${what}: expected ${expected ?? NaN}, found ${actual}`);
+}
+
+function compareScores(
+  t: Tally,
+  what: string,
+  expected: Scores,
+  actual: (name: string) => number,
+): void {
+  for (const [name, v] of Object.entries(expected)) check(t, `${what} ${name}`, v, actual(name));
+}
+
+/** Every score of one run is one case; the confusion matrix is one more. */
+function replayScenario(s: CityscapesScenario): Tally {
   const e = s.expected;
+  const t: Tally = { passed: 0, bad: [] };
   const cm = new ConfusionMatrix(34);
   const instances: CityscapesInstance[] = [];
   for (const img of s.images) {
     cm.update(img.labelIds, img.pred);
     instances.push(...cityscapesInstances(img.instanceIds, img.pred));
   }
-  const bad: string[] = [];
   const counts = cm.counts();
-  e.confMatrix.forEach((row, r) =>
-    row.forEach((v, c) => {
-      if (counts[r * 34 + c] !== v) {
-        bad.push(`confMatrix[${r}][${c}]: expected ${v}, found ${counts[r * 34 + c]}`);
-      }
-    })
+  const cmBad = e.confMatrix.flatMap((row, r) =>
+    row.flatMap((v, c) => counts[r * 34 + c] === v ? [] : [`confMatrix[${r}][${c}]: expected ${v}`])
   );
+  if (cmBad.length === 0) t.passed++;
+  else t.bad.push(...cmBad.slice(0, 2));
   const cls = cityscapesClassIoU(cm);
   const inst = cityscapesInstanceIoU(cm, instances);
   const cat = cityscapesCategoryIoU(cm);
   const catInst = cityscapesCategoryInstanceIoU(cm, instances);
-  bad.push(...compareScores("class IoU", e.classScores, (n) => cls[e.labels[n]]));
-  bad.push(...compareScores("class iIoU", e.classInstScores, (n) => inst[e.labels[n]]));
-  bad.push(...compareScores("category IoU", e.categoryScores, (n) => cat[n]));
-  bad.push(...compareScores("category iIoU", e.categoryInstScores, (n) => catInst[n]));
+  compareScores(t, "class IoU", e.classScores, (n) => cls[e.labels[n]]);
+  compareScores(t, "class iIoU", e.classInstScores, (n) => inst[e.labels[n]]);
+  compareScores(t, "category IoU", e.categoryScores, (n) => cat[n]);
+  compareScores(t, "category iIoU", e.categoryInstScores, (n) => catInst[n]);
   if (Object.keys(cat).join() !== Object.keys(e.categoryScores).join()) {
-    bad.push(
+    t.bad.push(
       `category order: expected ${Object.keys(e.categoryScores)}, found ${Object.keys(cat)}`,
     );
   }
-  const averages: [string, number | null, number][] = [
-    ["averageScoreClasses", e.averageScoreClasses, cityscapesMeanIoU(cm)],
-    [
-      "averageScoreInstClasses",
-      e.averageScoreInstClasses,
-      cityscapesMeanInstanceIoU(cm, instances),
-    ],
-    ["averageScoreCategories", e.averageScoreCategories, cityscapesMeanCategoryIoU(cm)],
-    [
-      "averageScoreInstCategories",
-      e.averageScoreInstCategories,
-      cityscapesMeanCategoryInstanceIoU(cm, instances),
-    ],
-  ];
-  for (const [name, want, got] of averages) {
-    if (!same(want, got)) bad.push(`${name}: expected ${want ?? NaN}, found ${got}`);
-  }
-  return bad;
+  check(t, "averageScoreClasses", e.averageScoreClasses, cityscapesMeanIoU(cm));
+  check(
+    t,
+    "averageScoreInstClasses",
+    e.averageScoreInstClasses,
+    cityscapesMeanInstanceIoU(cm, instances),
+  );
+  check(t, "averageScoreCategories", e.averageScoreCategories, cityscapesMeanCategoryIoU(cm));
+  check(
+    t,
+    "averageScoreInstCategories",
+    e.averageScoreInstCategories,
+    cityscapesMeanCategoryInstanceIoU(cm, instances),
+  );
+  return t;
 }
 
 /**
@@ -116,7 +122,7 @@ function replayScenario(s: CityscapesScenario): string[] {
  * ```
  *
  * @param file The parsed JSON.
- * @returns Passed and failed scenarios (each compares every score of one run).
+ * @returns Passed and failed cases: each score of each run, and each run's matrix.
  */
 export function replayCityscapesGolden(file: unknown): PeerReplay {
   const out: PeerReplay = { passed: 0, failed: 0, lines: [] };
@@ -127,19 +133,16 @@ export function replayCityscapesGolden(file: unknown): PeerReplay {
     return out;
   }
   for (const s of scenarios) {
-    let bad: string[];
+    let t: Tally;
     try {
-      bad = replayScenario(s);
+      t = replayScenario(s);
     } catch (e) {
-      bad = [`threw ${e instanceof Error ? e.message : String(e)}`];
+      t = { passed: 0, bad: [`threw ${e instanceof Error ? e.message : String(e)}`] };
     }
-    if (bad.length === 0) {
-      out.passed++;
-      out.lines.push(`ok   ${s.name}`);
-    } else {
-      out.failed++;
-      out.lines.push(`FAIL ${s.name}: ${bad.slice(0, 4).join("; ")}`);
-    }
+    out.passed += t.passed;
+    out.failed += t.bad.length;
+    out.lines.push(`ok   ${s.name}: ${t.passed} scores`);
+    for (const b of t.bad) out.lines.push(`FAIL ${s.name}: ${b}`);
   }
   return out;
 }
