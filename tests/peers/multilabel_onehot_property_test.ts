@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ConfusionMatrix } from "../../lib/core/confusion_matrix.ts";
+import type { ConfusionMatrix } from "../../lib/core/confusion_matrix.ts";
 import { oneHot } from "../../lib/core/multilabel_inputs.ts";
 import { MultilabelStats } from "../../lib/core/multilabel_stats.ts";
 import { SegmentationStats } from "../../lib/core/segmentation_stats.ts";
