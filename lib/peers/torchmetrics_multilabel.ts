@@ -118,7 +118,21 @@ export function torchmetricsMultilabelJaccardPerLabel(
   return multilabelParts(labels).map((p) => safeDivide(p.tp, p.denom, zd));
 }
 
-/** An error as torchmetrics raises it: the Python class and the first line of its message. */
+/**
+ * An error as torchmetrics raises it: the Python class and the first line of its message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TorchmetricsError, torchmetricsCheckArgs } from "./torchmetrics_multilabel.ts";
+ * try {
+ *   torchmetricsCheckArgs({ task: "multilabel", numClasses: 1 });
+ * } catch (e) {
+ *   assert.ok(e instanceof TorchmetricsError);
+ *   assert.equal(e.errorClass, "ValueError");
+ * }
+ * ```
+ */
 export class TorchmetricsError extends Error {
   /** The Python exception class. */
   readonly errorClass: "ValueError" | "RuntimeError";
