@@ -20,6 +20,7 @@
 
 export * from "./lib/core/mod.ts";
 export * from "./lib/float32/reduction_order.ts";
+export * from "./lib/float32/torch_histc.ts";
 export * from "./lib/metrics/mod.ts";
 export * from "./lib/peers/mod.ts";
 export * as keras from "./lib/keras/mod.ts";

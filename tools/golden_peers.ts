@@ -13,6 +13,13 @@
 
 import { cdf24, pick24, u24 } from "../lib/io/golden_generator.ts";
 import { OTHER_LIBRARY_REPLAYS } from "./golden_replays.ts";
+import {
+  torchColumnSums32,
+  torchRowSums32,
+  torchSum32,
+  torchVectorWidth,
+} from "../lib/float32/reduction_order.ts";
+import { torchHistcRuns32 } from "../lib/float32/torch_histc.ts";
 import { ConfusionMatrix } from "../lib/core/confusion_matrix.ts";
 import { SegmentationStats } from "../lib/core/segmentation_stats.ts";
 import {
@@ -262,6 +269,24 @@ function torchmetricsCase(
         vectorWidth,
       });
   switch (c.metric) {
+    case "torch.sum":
+      return () => {
+        const v = o.values as number[];
+        const shape = o.shape as number[];
+        if (o.dim === null) return torchSum32(v, vectorWidth);
+        return o.dim === 0
+          ? torchColumnSums32(v, shape[0], shape[1], vectorWidth)
+          : torchRowSums32(v, shape[0], shape[1], vectorWidth);
+      };
+    case "torch.histc":
+      return () =>
+        torchHistcRuns32(
+          o.runs as [number, number][],
+          o.bins as number,
+          o.min as number,
+          o.max as number,
+          { threads: o.threads as number },
+        );
     case "MulticlassJaccardIndex":
       return () => {
         const key = `folded ${ignore}`;
@@ -462,9 +487,15 @@ export function replayPeerGolden(file: unknown): PeerReplay {
       lines: [`${lib}: no scenarios in the file (not supported yet: nothing to replay)`],
     };
   }
-  // float32 lanes of the CPU that ran torch: AVX-512 sums in 16 lanes, AVX2 (and default) in 8.
+  // float32 lanes of the CPU that ran torch: 8 under DEFAULT, AVX2 and AVX512 alike (AVX512
+  // registers no sum kernel and runs the AVX2 one: lib/float32/reduction_order.ts).
   const capability = (file as { cpu_capability?: string }).cpu_capability ?? "AVX2";
-  const vectorWidth = capability.startsWith("AVX512") ? 16 : 8;
+  let vectorWidth = 8;
+  try {
+    vectorWidth = torchVectorWidth(capability);
+  } catch (e) {
+    return { passed: 0, failed: 1, lines: [`${lib}: ${(e as Error).message}`] };
+  }
   const out: PeerReplay = { passed: 0, failed: 0, lines: [] };
   let exact = 0;
   for (const sc of f.scenarios) {

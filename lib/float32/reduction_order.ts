@@ -6,7 +6,15 @@
  * (`aten/src/ATen/native/cpu/SumKernel.cpp`, float32 accumulators) and NumPy's pairwise sum
  * (`pairwise_sum` in `numpy/_core/src/umath/loops_utils.h.src`, float32 or float64). The PyTorch
  * orders were checked against torch 2.13 (CPU, AVX2, one thread) on random float32 vectors
- * (lengths 1 to 600) and matrices (2 x 2 to 70 x 70).
+ * (lengths 1 to 600) and matrices (2 x 2 to 70 x 70), and under `ATEN_CPU_CAPABILITY=default`
+ * (the golden `golden/peers/peers-torchmetrics-1.9.0-default.json`).
+ *
+ * Every x86 CPU capability sums float32 in 8 lanes: `Vectorized<float>` is 32 bytes under
+ * DEFAULT (`VECTOR_WIDTH` 32 in `aten/src/ATen/cpu/vec/vec_base.h`, emulated lanes) and AVX2,
+ * and under AVX512 `REGISTER_DISPATCH(sum_stub, ...)` registers no kernel
+ * (`aten/src/ATen/native/DispatchStub.h`), so the dispatcher falls back to the AVX2 kernel. An
+ * AVX-512 machine therefore adds like an AVX2 one (`torch.tensor([2**24] + [1.0] * 16).sum()` is
+ * 16777230 on both); that is modelled from the source, not from a run.
  *
  * @module
  */
@@ -18,6 +26,33 @@ const exact = (x: number): number => x;
  * How each addition is rounded: `Math.fround` for float32 accumulators, the identity for float64.
  */
 export type Rounding = (x: number) => number;
+
+/** The CPU capability torch dispatched to (`torch.backends.cpu.get_cpu_capability()`). */
+export type TorchCpuCapability = "default" | "avx2" | "avx512";
+
+/**
+ * float32 lanes of PyTorch's CPU sum kernel under a CPU capability: 8 for each of them (DEFAULT
+ * and AVX2 use 32-byte vectors; AVX512 registers no sum kernel and runs the AVX2 one).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { torchSum32, torchVectorWidth } from "./reduction_order.ts";
+ * assert.equal(torchVectorWidth("avx512"), 8);
+ * const v = [2 ** 24, ...new Array(16).fill(1)];
+ * assert.equal(torchSum32(v, torchVectorWidth("avx512")), 16777230);
+ * ```
+ *
+ * @param capability `"default"`, `"avx2"` or `"avx512"` (case-insensitive, as torch prints it).
+ * @returns The number of float32 lanes.
+ */
+export function torchVectorWidth(capability: TorchCpuCapability | string = "avx2"): number {
+  const c = String(capability).toLowerCase();
+  if (c === "default" || c === "avx2" || c === "avx512") return 8;
+  throw new RangeError(
+    `Expected cpuCapability to be "default", "avx2" or "avx512", but found ${capability}`,
+  );
+}
 
 function ceilLog2(x: number): number {
   return x <= 1 ? 0 : Math.ceil(Math.log2(x));
@@ -85,7 +120,7 @@ function rowSum(get: (i: number) => number, size: number, round: Rounding): numb
  * @param round Rounding after each addition (`Math.fround`: float32 accumulators).
  * @param start First index.
  * @param n Number of values.
- * @param vectorWidth float32 lanes of the CPU's vector unit (8 for AVX2, 16 for AVX-512).
+ * @param vectorWidth float32 lanes of the CPU's vector unit (8 on every x86 capability: {@linkcode torchVectorWidth}).
  * @returns The sum.
  */
 export function torchSum(
@@ -124,7 +159,7 @@ export function torchSum(
  * @param rows Number of rows (the reduced dimension).
  * @param cols Number of columns.
  * @param round Rounding after each addition (`Math.fround`: float32 accumulators).
- * @param vectorWidth float32 lanes of the CPU's vector unit (8 for AVX2).
+ * @param vectorWidth float32 lanes of the CPU's vector unit (8: {@linkcode torchVectorWidth}).
  * @returns The column's sum.
  */
 export function torchColumnSum(
@@ -158,7 +193,7 @@ export function torchColumnSum(
  * ```
  *
  * @param values The vector.
- * @param vectorWidth float32 lanes of the CPU's vector unit (8 for AVX2, 16 for AVX-512).
+ * @param vectorWidth float32 lanes of the CPU's vector unit (8 on every x86 capability: {@linkcode torchVectorWidth}).
  * @returns The float32 sum (as a number).
  */
 export function torchSum32(values: ArrayLike<number>, vectorWidth = 8): number {
@@ -180,7 +215,7 @@ export function torchSum32(values: ArrayLike<number>, vectorWidth = 8): number {
  * @param values Row-major values, `rows * cols` of them.
  * @param rows Number of rows (the reduced dimension).
  * @param cols Number of columns.
- * @param vectorWidth float32 lanes of the CPU's vector unit (8 for AVX2).
+ * @param vectorWidth float32 lanes of the CPU's vector unit (8: {@linkcode torchVectorWidth}).
  * @returns One float32 sum per column.
  */
 export function torchColumnSums32(

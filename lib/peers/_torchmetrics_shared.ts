@@ -7,6 +7,7 @@
  */
 
 import type { ConfusionMatrix } from "../core/confusion_matrix.ts";
+import { type TorchCpuCapability, torchVectorWidth } from "../float32/reduction_order.ts";
 
 /** float32 rounding, as torch's float32 tensors store every step. */
 export const f32: (x: number) => number = Math.fround;
@@ -52,4 +53,11 @@ export function checkNoMissed(cm: ConfusionMatrix, what: string): void {
         `with torchmetricsConfusionMatrix to reproduce what it does`,
     );
   }
+}
+
+/** float32 lanes of torch's CPU sums: `vectorWidth` if given, else from `cpuCapability`. */
+export function torchLanes(
+  options: { vectorWidth?: number; cpuCapability?: TorchCpuCapability },
+): number {
+  return options.vectorWidth ?? torchVectorWidth(options.cpuCapability ?? "avx2");
 }

@@ -15,12 +15,18 @@
 import { type ClassCounts, ConfusionMatrix } from "../core/confusion_matrix.ts";
 import type { LabelArray } from "../core/labels.ts";
 import type { SegmentationStats } from "../core/segmentation_stats.ts";
-import { torchColumnSums32, torchRowSums32, torchSum32 } from "../float32/reduction_order.ts";
+import {
+  torchColumnSums32,
+  type TorchCpuCapability,
+  torchRowSums32,
+  torchSum32,
+} from "../float32/reduction_order.ts";
 import {
   checkNoMissed,
   defaultIgnore,
   f32,
   safeDivide,
+  torchLanes,
   type TorchmetricsZeroDivision,
   zeroValue,
 } from "./_torchmetrics_shared.ts";
@@ -45,7 +51,12 @@ export interface TorchmetricsJaccardOptions {
    * 0.11.x (and as `absent_score=0` did in the legacy API up to 0.10).
    */
   version?: "1.x" | "0.11";
-  /** float32 lanes of the CPU that ran torch (8 for AVX2, the default; 16 for AVX-512). */
+  /**
+   * `torch.backends.cpu.get_cpu_capability()` of the machine that ran torch (default
+   * `"avx2"`); every x86 capability sums float32 in 8 lanes (AVX512 runs the AVX2 sum kernel).
+   */
+  cpuCapability?: TorchCpuCapability;
+  /** float32 lanes of torch's sums, overriding `cpuCapability` (8 on x86). */
   vectorWidth?: number;
 }
 
@@ -104,7 +115,7 @@ export function torchmetricsJaccardIndex(
   }
   const zd = options.zeroDivision ?? 0;
   zeroValue(zd);
-  const vw = options.vectorWidth ?? 8;
+  const vw = torchLanes(options);
   checkNoMissed(cm, "torchmetricsJaccardIndex");
   const C = cm.numClasses;
   const ig = defaultIgnore(cm, options.ignoreIndex);
@@ -150,12 +161,12 @@ export function torchmetricsJaccardIndex(
  */
 export function torchmetricsJaccardPerClass(
   cm: ConfusionMatrix,
-  options: Pick<TorchmetricsJaccardOptions, "zeroDivision" | "vectorWidth"> = {},
+  options: Pick<TorchmetricsJaccardOptions, "zeroDivision" | "vectorWidth" | "cpuCapability"> = {},
 ): number[] {
   const zd = options.zeroDivision ?? 0;
   zeroValue(zd);
   checkNoMissed(cm, "torchmetricsJaccardPerClass");
-  const { diag, denom } = jaccardParts(cm, options.vectorWidth ?? 8);
+  const { diag, denom } = jaccardParts(cm, torchLanes(options));
   return diag.map((d, i) => safeDivide(d, denom[i], zd));
 }
 
@@ -313,7 +324,9 @@ export interface TorchmetricsMeanIoUOptions {
    * each image's mean over all classes (union = 0 counts as 0), then the mean over updates.
    */
   version?: "1.8" | "1.5";
-  /** float32 lanes of the CPU that ran torch (default 8, AVX2). */
+  /** `torch.backends.cpu.get_cpu_capability()` (default `"avx2"`; 8 float32 lanes on x86). */
+  cpuCapability?: TorchCpuCapability;
+  /** float32 lanes of torch's sums, overriding `cpuCapability` (8 on x86). */
   vectorWidth?: number;
 }
 
@@ -371,7 +384,7 @@ function meanIoUState(
   if (version !== "1.8" && version !== "1.5") {
     throw new RangeError(`Expected version "1.8" or "1.5", but found ${version}`);
   }
-  const vw = options.vectorWidth ?? 8;
+  const vw = torchLanes(options);
   const K = stats.numClasses - (bg ? 0 : 1);
   const sizes = batchSizes(stats.numImages, options.batches);
   const score = new Array<number>(perClass ? K : 1).fill(0);
@@ -521,7 +534,8 @@ export function torchmetricsMeanIoUPerClass(
  */
 export function torchmetricsMeanIoUPerImage(
   stats: SegmentationStats,
-  options: Pick<TorchmetricsMeanIoUOptions, "includeBackground" | "vectorWidth"> = {},
+  options: Pick<TorchmetricsMeanIoUOptions, "includeBackground" | "vectorWidth" | "cpuCapability"> =
+    {},
 ): number[] {
   checkNoMissed(stats.confusionMatrix, "torchmetrics mean_iou (one_hot fails on them)");
   const bg = options.includeBackground ?? true;
@@ -530,7 +544,7 @@ export function torchmetricsMeanIoUPerImage(
     const { inter, union } = imageCells(counts, bg);
     const cells = inter.map((v, c) => union[c] > 0 ? f32(f32(v) / f32(union[c])) : 0);
     const valid = union.filter((u) => u > 0).length;
-    out.push(f32(torchSum32(cells, options.vectorWidth ?? 8) / valid));
+    out.push(f32(torchSum32(cells, torchLanes(options)) / valid));
   });
   return out;
 }
