@@ -1,15 +1,27 @@
 /**
  * WebGPU backend: a WGSL compute shader that counts label code pairs (see `lib/accel/pair_table.ts`).
  *
- * Each workgroup builds its own histogram in workgroup memory with `atomicAdd` (when the table
- * fits, otherwise it adds straight into the global table), then adds its non-zero bins to the
- * global `u32` table with atomics. Inputs are processed in chunks of at most 2^30 pixels, so no
- * `u32` count can overflow; after each chunk the table is read back and added exactly on the host
- * (float64). Byte labels are read four to a 32-bit word, 16-bit labels two to a word.
+ * The kernel (`lib/accel/webgpu_shaders.ts`) gives each workgroup up to 8 private histograms in
+ * workgroup memory (`atomic<u32>`), reads the labels 16 bytes at a time (`vec4<u32>`: 16 byte
+ * labels), walks a grid-stride range and merges its histograms into the global `u32` table with
+ * one `atomicAdd` per non-zero bin; a table too large for workgroup memory is counted straight
+ * into the global table.
+ *
+ * Exactness: one dispatch counts at most {@link WEBGPU_MAX_CHUNK} = 2^30 pixels, so no `u32`
+ * counter (private or global) can reach 2^32; after each dispatch the table is read back, checked
+ * to sum to the dispatch's pixel count, and added exactly on the host in float64 (the total of a
+ * call is below 2^53, the length of a typed array).
  *
  * @module
  */
 import type { IntegerLabels, PairCoding } from "./pair_table.ts";
+import {
+  WEBGPU_WORKGROUP as WORKGROUP,
+  type WebGpuKernel,
+  type WebGpuLabelKind,
+  webGpuShader,
+} from "./webgpu_shaders.ts";
+export * from "./webgpu_shaders.ts";
 
 /**
  * Largest number of pixels counted by one dispatch, so that no `u32` cell of the table can
@@ -24,8 +36,6 @@ import type { IntegerLabels, PairCoding } from "./pair_table.ts";
  * ```
  */
 export const WEBGPU_MAX_CHUNK: number = 2 ** 30;
-
-const WORKGROUP = 256;
 
 /** Information about the adapter a {@link WebGpuCounter} runs on. */
 export interface WebGpuAdapterInfo {
@@ -61,100 +71,8 @@ export async function requestWebGpuAdapter(): Promise<GPUAdapter | null> {
   }
 }
 
-function labelKind(a: IntegerLabels): "u8" | "u16" | "i32" {
+function labelKind(a: IntegerLabels): WebGpuLabelKind {
   return a instanceof Uint8Array ? "u8" : a instanceof Uint16Array ? "u16" : "i32";
-}
-
-/**
- * WGSL source of the counting kernel for one coding and one pair of label kinds. The table lives
- * in workgroup memory when it fits in `maxWorkgroupStorageBytes`, otherwise every thread adds
- * straight into the global table.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { webGpuShader } from "./webgpu.ts";
- * import { pairCoding } from "./pair_table.ts";
- * const wgsl = webGpuShader(pairCoding(21, [255])!, "u8", "u8");
- * assert.ok(wgsl.includes("var<workgroup> hist: array<atomic<u32>, 506>"));
- * assert.ok(wgsl.includes("v == 255i")); // the ignore label
- * ```
- */
-export function webGpuShader(
-  coding: PairCoding,
-  trueKind: "u8" | "u16" | "i32",
-  predKind: "u8" | "u16" | "i32",
-  maxWorkgroupStorageBytes = 16384,
-): string {
-  const C = coding.numClasses, W = coding.width, K = coding.height * coding.width;
-  const local = K * 4 <= maxWorkgroupStorageBytes;
-  // -2^31 has no WGSL i32 literal: spell every ignore value as the bits of a u32 literal
-  const ig = coding.ignore.map((v) => v < 0 ? `v == bitcast<i32>(${v >>> 0}u)` : `v == ${v}i`)
-    .join(" || ");
-  // Reads element i of a label array of the given kind as i32.
-  const reader = (name: string, kind: "u8" | "u16" | "i32") =>
-    kind === "u8"
-      ? `i32((${name}[i >> 2u] >> ((i & 3u) * 8u)) & 0xffu)`
-      : kind === "u16"
-      ? `i32((${name}[i >> 1u] >> ((i & 1u) * 16u)) & 0xffffu)`
-      : `bitcast<i32>(${name}[i])`;
-  const hist = local ? "hist" : "table";
-  return `
-@group(0) @binding(0) var<storage, read> yt: array<u32>;
-@group(0) @binding(1) var<storage, read> yp: array<u32>;
-@group(0) @binding(2) var<storage, read_write> table: array<atomic<u32>>;
-@group(0) @binding(3) var<uniform> params: vec4<u32>; // x: pixels in this chunk
-${local ? `var<workgroup> hist: array<atomic<u32>, ${K}>;` : ""}
-
-fn tcode(v: i32) -> u32 {
-  ${ig === "" ? "" : `if (${ig}) { return ${C + 1}u; }`}
-  if (v >= 0i && v < ${C}i) { return u32(v); }
-  return ${C}u;
-}
-fn pcode(v: i32) -> u32 {
-  if (v >= 0i && v < ${C}i) { return u32(v); }
-  return ${C}u;
-}
-
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(local_invocation_index) li: u32,
-        @builtin(workgroup_id) wg: vec3<u32>,
-        @builtin(num_workgroups) nwg: vec3<u32>) {
-  ${
-    local
-      ? `for (var k = li; k < ${K}u; k += ${WORKGROUP}u) { atomicStore(&hist[k], 0u); }
-  workgroupBarrier();`
-      : ""
-  }
-  let n = params.x;
-  let stride = nwg.x * ${WORKGROUP}u;
-  // each thread adds runs of equal bins along its own sequence as one atomicAdd
-  var last = 0xffffffffu;
-  var run = 0u;
-  for (var i = wg.x * ${WORKGROUP}u + li; i < n; i += stride) {
-    let t = ${reader("yt", trueKind)};
-    let p = ${reader("yp", predKind)};
-    let bin = tcode(t) * ${W}u + pcode(p);
-    if (bin == last) {
-      run += 1u;
-    } else {
-      if (run != 0u) { atomicAdd(&${hist}[last], run); }
-      last = bin;
-      run = 1u;
-    }
-  }
-  if (run != 0u) { atomicAdd(&${hist}[last], run); }
-  ${
-    local
-      ? `workgroupBarrier();
-  for (var k = li; k < ${K}u; k += ${WORKGROUP}u) {
-    let c = atomicLoad(&hist[k]);
-    if (c != 0u) { atomicAdd(&table[k], c); }
-  }`
-      : ""
-  }
-}
-`;
 }
 
 /**
@@ -187,19 +105,35 @@ export class WebGpuCounter {
   #buffers: { t: GPUBuffer; p: GPUBuffer; table: GPUBuffer; read: GPUBuffer; params: GPUBuffer }[] =
     [];
   #maxLocal: number;
+  /** The counting kernel (see `lib/accel/webgpu_shaders.ts`). */
+  readonly kernel: WebGpuKernel;
 
-  private constructor(device: GPUDevice, info: WebGpuAdapterInfo, chunkPixels: number) {
+  private constructor(
+    device: GPUDevice,
+    info: WebGpuAdapterInfo,
+    chunkPixels: number,
+    kernel: WebGpuKernel,
+  ) {
     this.#device = device;
     this.info = info;
     this.chunkPixels = chunkPixels;
+    this.kernel = kernel;
     this.#maxLocal = device.limits.maxComputeWorkgroupStorageSize;
   }
 
   /**
    * Requests an adapter and a device; returns `null` when there is no WebGPU adapter.
-   * `chunkPixels` caps the pixels per dispatch (for tests; default: as large as the limits allow).
+   * `chunkPixels` caps the pixels per dispatch (for tests; default: as large as the limits allow);
+   * `kernel` picks the counting kernel (default `"private"`; `"baseline"` is the earlier one, kept
+   * for `tools/gpu_check.ts`).
    */
-  static async create(options: { chunkPixels?: number } = {}): Promise<WebGpuCounter | null> {
+  static async create(
+    options: { chunkPixels?: number; kernel?: WebGpuKernel } = {},
+  ): Promise<WebGpuCounter | null> {
+    const kernel = options.kernel ?? "private";
+    if (kernel !== "private" && kernel !== "baseline") {
+      throw new RangeError(`Expected kernel to be "private" or "baseline", but found "${kernel}"`);
+    }
     const adapter = await requestWebGpuAdapter();
     if (adapter === null) return null;
     const limits = adapter.limits;
@@ -230,16 +164,16 @@ export class WebGpuCounter {
       isFallbackAdapter: ai.isFallbackAdapter ??
         (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false,
     };
-    return new WebGpuCounter(device, info, chunk);
+    return new WebGpuCounter(device, info, chunk, kernel);
   }
 
-  async #pipeline(coding: PairCoding, tk: "u8" | "u16" | "i32", pk: "u8" | "u16" | "i32") {
+  async #pipeline(coding: PairCoding, tk: WebGpuLabelKind, pk: WebGpuLabelKind) {
     const key = `${coding.numClasses}|${coding.ignore.join(",")}|${tk}|${pk}`;
     let pipe = this.#pipelines.get(key);
     if (pipe === undefined) {
       this.#device.pushErrorScope("validation");
       const module = this.#device.createShaderModule({
-        code: webGpuShader(coding, tk, pk, this.#maxLocal),
+        code: webGpuShader(coding, tk, pk, this.#maxLocal, this.kernel),
       });
       pipe = this.#device.createComputePipeline({
         layout: "auto",
@@ -335,8 +269,7 @@ export class WebGpuCounter {
           ],
         }),
       );
-      const groups = Math.max(1, Math.min(Math.ceil((end - start) / WORKGROUP / 16), 4096));
-      pass.dispatchWorkgroups(groups);
+      pass.dispatchWorkgroups(this.#groups(end - start, tk, pk));
       pass.end();
       enc.copyBufferToBuffer(b.table, 0, b.read, 0, tableBytes);
       d.queue.submit([enc.finish()]);
@@ -358,6 +291,81 @@ export class WebGpuCounter {
     }
     for (const error of await Promise.all(inFlight)) if (error !== null) throw new Error(error);
     return sum;
+  }
+
+  /** Workgroups for a dispatch of `n` pixels: about 8 loads per thread, at most 2048 groups. */
+  #groups(n: number, tk: WebGpuLabelKind, pk: WebGpuLabelKind): number {
+    if (this.kernel === "baseline") {
+      return Math.max(1, Math.min(Math.ceil(n / WORKGROUP / 16), 4096));
+    }
+    const perLoad = tk === pk ? 4 * (tk === "u8" ? 4 : tk === "u16" ? 2 : 1) : 1;
+    return Math.max(1, Math.min(Math.ceil(n / perLoad / WORKGROUP / 8), 2048));
+  }
+
+  /**
+   * Times the kernel alone on labels already on the device: uploads `yTrue` and `yPred` (at most
+   * {@link WebGpuCounter.chunkPixels} pixels) once, then runs `rounds` dispatches, each with its
+   * table cleared and read back, and returns the seconds of each round (host clock, from submit
+   * to the mapped table) and the table of the last round (exact, as {@link countPairs} counts it).
+   */
+  async timeResident(
+    yTrue: IntegerLabels,
+    yPred: IntegerLabels,
+    coding: PairCoding,
+    rounds: number,
+  ): Promise<{ seconds: number[]; table: Float64Array }> {
+    const n = yTrue.length;
+    if (yPred.length !== n || n > this.chunkPixels || n === 0) {
+      throw new RangeError(
+        `Expected two label arrays of the same length in [1, ${this.chunkPixels}], but found ${n} and ${yPred.length}`,
+      );
+    }
+    const d = this.#device;
+    const tk = labelKind(yTrue), pk = labelKind(yPred);
+    const pipe = await this.#pipeline(coding, tk, pk);
+    const K = coding.height * coding.width;
+    const tableBytes = Math.ceil(K / 4) * 16;
+    const b = this.#buffersFor(0, tableBytes);
+    writeLabels(d, b.t, yTrue, 0, n);
+    writeLabels(d, b.p, yPred, 0, n);
+    d.queue.writeBuffer(b.params, 0, new Uint32Array([n, 0, 0, 0]));
+    await d.queue.onSubmittedWorkDone();
+    const bind = d.createBindGroup({
+      layout: pipe.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: b.t } },
+        { binding: 1, resource: { buffer: b.p } },
+        { binding: 2, resource: { buffer: b.table } },
+        { binding: 3, resource: { buffer: b.params } },
+      ],
+    });
+    const seconds: number[] = [];
+    const table = new Float64Array(K);
+    for (let r = 0; r < rounds; r++) {
+      const s = performance.now();
+      const enc = d.createCommandEncoder();
+      enc.clearBuffer(b.table);
+      const pass = enc.beginComputePass();
+      pass.setPipeline(pipe);
+      pass.setBindGroup(0, bind);
+      pass.dispatchWorkgroups(this.#groups(n, tk, pk));
+      pass.end();
+      enc.copyBufferToBuffer(b.table, 0, b.read, 0, tableBytes);
+      d.queue.submit([enc.finish()]);
+      await b.read.mapAsync(GPUMapMode.READ);
+      const counts = new Uint32Array(b.read.getMappedRange(), 0, K);
+      table.set(counts);
+      b.read.unmap();
+      seconds.push((performance.now() - s) / 1000);
+    }
+    let total = 0;
+    for (let k = 0; k < K; k++) total += table[k];
+    if (total !== n) {
+      throw new Error(
+        `WebGPU kernel returned ${total} counts for ${n} pixels; refusing a wrong result`,
+      );
+    }
+    return { seconds, table };
   }
 
   /** Releases the device. */
