@@ -448,7 +448,9 @@ if (import.meta.main) {
     allowPositionals: true,
     options: { verbose: { type: "boolean", short: "v" } },
   });
-  const dirs = positionals.length > 0 ? positionals : ["golden/keras", "golden/peers"];
+  const dirs = positionals.length > 0
+    ? positionals
+    : ["golden/keras", "golden/peers", "golden/keras-state"];
   const t0 = performance.now();
   const r = replayGoldenDirs(dirs);
   for (const line of r.lines) console.log(line);

@@ -12,6 +12,7 @@ import { replayCityscapesGolden } from "./golden_cityscapes.ts";
 import { replayMmsegGolden } from "./golden_mmseg.ts";
 import { replaySmpGolden } from "./golden_smp.ts";
 import { replayMultilabelGolden } from "./golden_multilabel.ts";
+import { replayKerasStateGolden } from "./golden_keras_state.ts";
 
 /** A replay of one parsed golden file of one library. */
 export type GoldenReplayFunction = (file: unknown) => PeerReplay;
@@ -27,4 +28,5 @@ export const OTHER_LIBRARY_REPLAYS: Readonly<Record<string, GoldenReplayFunction
   smp: replaySmpGolden,
   "torchmetrics-multilabel": replayMultilabelGolden,
   "scikit-learn-multilabel": replayMultilabelGolden,
+  "keras-state": replayKerasStateGolden,
 };
