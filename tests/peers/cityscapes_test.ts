@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import {
+  CITYSCAPES_CATEGORIES,
   CITYSCAPES_EVAL_LABELS,
+  CITYSCAPES_LABELS,
+  cityscapesCategoryInstanceIoU,
+  cityscapesCategoryIoU,
   cityscapesClassIoU,
   cityscapesInstanceIoU,
   cityscapesInstances,
@@ -55,8 +59,8 @@ Deno.test("Cityscapes instances from an instance-id map feed iIoU", () => {
   const pred = [26, 26, 26, 7, 7, 7, 25, 26, 7];
   const instances = cityscapesInstances(ids, pred);
   assert.deepEqual(instances, [
-    { labelId: 26, size: 4, tp: 3 },
-    { labelId: 26, size: 2, tp: 0 },
+    { labelId: 26, size: 4, tp: 3, categoryTp: 3 },
+    { labelId: 26, size: 2, tp: 0, categoryTp: 0 },
   ]);
   const cm = new ConfusionMatrix(34).update(
     ids.map((v) => v >= 1000 ? Math.floor(v / 1000) : v),
@@ -67,4 +71,39 @@ Deno.test("Cityscapes instances from an instance-id map feed iIoU", () => {
   const wFN = 1 * (a / 4) + 2 * (a / 2);
   assert.equal(cityscapesInstanceIoU(cm, instances)[26], wTP / (wTP + 1 + wFN));
   assert.throws(() => cityscapesInstances([1], []), /same length/);
+});
+
+Deno.test("Cityscapes categories: merged labels, ignored labels as misses, caravan in vehicle iIoU", () => {
+  assert.equal(CITYSCAPES_LABELS.filter((l) => !l.ignoreInEval).length, 19);
+  assert.deepEqual(
+    CITYSCAPES_LABELS.filter((l) => !l.ignoreInEval).map((l) => l.id),
+    [...CITYSCAPES_EVAL_LABELS],
+  );
+  assert.equal(CITYSCAPES_CATEGORIES.length, 8);
+  // One image: a car instance of 6 px (26001): 2 car, 1 truck, 1 caravan (29, ignored label of
+  // vehicle), 2 road. Road (7) 4 px: 3 road, 1 caravan. Sky (23) 2 px predicted car.
+  const ids = [26001, 26001, 26001, 26001, 26001, 26001, 7, 7, 7, 7, 23, 23];
+  const pred = [26, 26, 27, 29, 7, 7, 7, 7, 7, 29, 26, 26];
+  const gt = ids.map((v) => v > 1000 ? Math.floor(v / 1000) : v);
+  const cm = new ConfusionMatrix(34).update(gt, pred);
+  const cat = cityscapesCategoryIoU(cm);
+  // vehicle IoU (labels 26-28, 31-33): TP 3 (car, truck), FN 3 (caravan, 2 road), FP 2 (sky as car)
+  assert.equal(cat.vehicle, 3 / 8);
+  // flat: TP 3, FN 1 (caravan), FP 2 (car pixels as road) → 3 / 6; sky: 0 / 2.
+  assert.equal(cat.flat, 3 / 6);
+  assert.equal(cat.sky, 0);
+  assert.ok(Number.isNaN(cat.void) && Number.isNaN(cat.human));
+  const inst = cityscapesInstances(ids, pred);
+  assert.deepEqual(inst, [{ labelId: 26, size: 6, tp: 2, categoryTp: 4 }]);
+  // vehicle iIoU takes caravan as a hit: w = avg/6, wTP = 4w, wFN = 2w; FP = 2 sky + 1 road (29).
+  const w = 12794.0202738185 / 6;
+  const iiou = cityscapesCategoryInstanceIoU(cm, inst);
+  assert.equal(iiou.vehicle, (4 * w) / (4 * w + 3 + 2 * w));
+  assert.ok(Number.isNaN(iiou.human)); // no human instances, no human FP
+  assert.ok(Number.isNaN(iiou.flat)); // flat has no instance score
+  assert.throws(
+    () => cityscapesCategoryInstanceIoU(cm, [{ labelId: 26, size: 6, tp: 2 }]),
+    /categoryTp undefined/,
+  );
+  assert.throws(() => cityscapesCategoryIoU(new ConfusionMatrix(20)), /numClasses >= 34/);
 });
