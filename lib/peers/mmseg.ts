@@ -8,9 +8,11 @@
  * (this toolkit's `outOfRange: "miss"`). The dataset totals are Python sums of the per-image
  * float32 tensors (float32, rounded once a total passes 2^24), IoU = I / U in float32, and the
  * summary is NumPy's float32 `nanmean` (absent classes excluded; FP-only classes count 0),
- * x 100, rounded to 2 decimals. All of this is emulated. mmseg cannot be installed here: this
- * profile follows the library's source and is tested on hand-worked examples, not real runs.
- * Not emulated: a single image with more than 2^24 pixels of one class (histc saturates).
+ * x 100, rounded to 2 decimals. All of this is emulated, and so are mDice, mFscore (with beta),
+ * precision, recall, `nan_to_num` on every metric (aAcc included), `reduce_zero_label` and
+ * `label_map`: checked bit for bit against the real `IoUMetric` and `LoadAnnotations` code run
+ * with torch (`golden/peers/peers-mmseg-1.x.json`, `tools/oracle_mmseg.py`).
+ * Not emulated: a single image with more than 2^24 pixels of one class (float32 histc counts).
  *
  * @module
  */
