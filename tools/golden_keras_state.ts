@@ -115,7 +115,8 @@ function sameCm(a: number[][], b: number[][]): boolean {
  *     }],
  *   }],
  * };
- * assert.deepEqual(replayKerasStateGolden(file), { passed: 1, failed: 0, lines: [] });
+ * // one check per step, and one for the case's warnings
+ * assert.deepEqual(replayKerasStateGolden(file), { passed: 2, failed: 0, lines: [] });
  * ```
  */
 export function replayKerasStateGolden(file: unknown): PeerReplay {
