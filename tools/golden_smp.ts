@@ -38,6 +38,10 @@ interface SmpScenario {
   num_classes?: number;
   ignore_index?: number | null;
   threshold?: number;
+  /** Images given as runs `[value, length]` in memory order (large images). */
+  runs?: boolean;
+  /** `torch.get_num_threads()` when the oracle ran `get_stats` (float32 histc emulated then). */
+  torch_threads?: number;
   target: unknown[];
   output: unknown[];
   stats: { tp: number[][]; fp: number[][]; fn: number[][]; tn: number[][] };
@@ -54,6 +58,13 @@ function sameCounts(a: MultilabelStats, want: SmpScenario["stats"]): string | nu
     }
   }
   return a.numImages === want.tp.length ? null : `expected ${want.tp.length} images`;
+}
+
+function expandRuns(runs: [number, number][]): Int32Array {
+  const out = new Int32Array(runs.reduce((a, [, k]) => a + k, 0));
+  let at = 0;
+  for (const [v, k] of runs) out.fill(v, at, at += k);
+  return out;
 }
 
 /**
@@ -82,17 +93,20 @@ export function replaySmpGolden(file: unknown): PeerReplay {
     try {
       const C = s.mode === "multiclass" ? s.num_classes! : (s.target[0] as unknown[]).length;
       stats = new MultilabelStats(C);
+      const image = (x: unknown): ArrayLike<number> =>
+        s.runs ? expandRuns(x as [number, number][]) : (x as number[]).flat();
       s.target.forEach((t, i) =>
-        smpGetStats(stats, (t as number[]).flat(), (s.output[i] as number[]).flat(), {
+        smpGetStats(stats, image(t), image(s.output[i]), {
           mode: s.mode,
           numClasses: C,
           ignoreIndex: s.ignore_index ?? undefined,
           threshold: s.threshold,
+          histcThreads: s.torch_threads,
         })
       );
       const bad = sameCounts(stats, s.stats);
       result(bad === null, `FAIL smp ${s.name} get_stats: ${bad}`);
-      if (s.mode === "multiclass") {
+      if (s.mode === "multiclass" && !s.runs) {
         const seg = new SegmentationStats(C, {
           ignoreIndex: s.ignore_index ?? undefined,
           outOfRange: "miss",

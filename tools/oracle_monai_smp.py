@@ -243,6 +243,34 @@ def smp_records(F):
     return scen
 
 
+def smp_histc_records(F):
+    """Images past 2^24 pixels of one class: smp's float32 torch.histc stops counting there (per
+    thread chunk). Inputs as runs [value, length] in memory order; one record per thread count."""
+    n0 = 2**24 + 4
+    target_runs = [[0, n0], [1, 4], [255, 2]]
+    output_runs = [[0, n0 - 2], [1, 6], [0, 2]]
+    expand = lambda runs: torch.cat([torch.full((k,), v, dtype=torch.long) for v, k in runs]).view(1, -1)
+    target, output = expand(target_runs), expand(output_runs)
+    scen = []
+    for threads in [1, 2, 4]:
+        torch.set_num_threads(threads)
+        tp, fp, fn, tn = F.get_stats(output, target, mode="multiclass", num_classes=2, ignore_index=255)
+        cases = []
+        for name in ["iou_score", "f1_score", "accuracy", "recall"]:
+            for v in [{"reduction": "none"}, {"reduction": "micro"}, {"reduction": "macro"}]:
+                res, err, warns = capture(lambda: getattr(F, name)(tp, fp, fn, tn, **v))
+                cases.append({"metric": name, "params": v, "value": bits(res) if res is not None else None,
+                              "dtype": str(res.dtype).replace("torch.", "") if res is not None else None,
+                              "error": err, "warnings": warns})
+        scen.append({"name": f"multiclass_2^24_threads{threads}", "mode": "multiclass", "num_classes": 2,
+                     "ignore_index": 255, "torch_threads": threads, "runs": True,
+                     "target": [target_runs], "output": [output_runs],
+                     "stats": {"tp": tp.tolist(), "fp": fp.tolist(), "fn": fn.tolist(), "tn": tn.tolist()},
+                     "cases": cases})
+    torch.set_num_threads(1)
+    return scen
+
+
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else "golden/peers"
     sys.path.insert(0, os.environ["MONAI_SRC"])
@@ -260,6 +288,9 @@ def main():
            "source": "qubvel-org/segmentation_models.pytorch segmentation_models_pytorch/metrics/functional.py",
            **common, "scenarios": smp_records(F)}
     with open(os.path.join(outdir, "peers-smp-metrics.json"), "w") as f:
+        json.dump(rec, f, separators=(",", ":"))
+    rec = {**rec, "scenarios": smp_histc_records(F)}
+    with open(os.path.join(outdir, "peers-smp-histc.json"), "w") as f:
         json.dump(rec, f, separators=(",", ":"))
 
 

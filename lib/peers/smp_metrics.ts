@@ -10,6 +10,7 @@
 import { MultilabelStats } from "../core/multilabel_stats.ts";
 import type { SegmentationStats } from "../core/segmentation_stats.ts";
 import { torchColumnSums32, torchSum32 } from "../float32/reduction_order.ts";
+import { torchHistc32 } from "../float32/torch_histc.ts";
 import type { SmpReduction } from "./smp.ts";
 
 const f32 = Math.fround;
@@ -300,6 +301,13 @@ export interface SmpGetStatsOptions {
   ignoreIndex?: number;
   /** `threshold` (binary/multilabel): output and target become `value >= threshold`. */
   threshold?: number;
+  /**
+   * Multiclass only: emulate smp's float32 `torch.histc` counts run on this many threads
+   * (`torch.get_num_threads()`), where a bin stops at 2^24 per thread chunk, and the float32
+   * subtractions that follow. Without it the counts are exact (the same below 2^24 pixels of one
+   * class in one image).
+   */
+  histcThreads?: number;
 }
 
 /**
@@ -377,6 +385,9 @@ export function smpGetStats(
       }
     }
     for (let k = 0; k < C; k++) tn[k] = counted - tp[k] - fp[k] - fn[k];
+    if (options.histcThreads !== undefined) {
+      histcCounts(target, output, C, ig, options.histcThreads, { tp, fp, fn, tn });
+    }
   } else {
     if (options.ignoreIndex !== undefined) {
       throw new RangeError(
@@ -406,4 +417,43 @@ export function smpGetStats(
     }
   }
   return stats.addImageCounts({ tp, fp, fn, tn });
+}
+
+/**
+ * `_get_stats_multiclass` of one image as smp computes it: three float32 `torch.histc` over
+ * [0, C - 1] with C bins (ignored pixels set to -1 fall outside), float32 differences, `.long()`.
+ */
+function histcCounts(
+  target: ArrayLike<number>,
+  output: ArrayLike<number>,
+  C: number,
+  ignoreIndex: number | undefined,
+  threads: number,
+  out: { tp: number[]; fp: number[]; fn: number[]; tn: number[] },
+): void {
+  const n = target.length;
+  const t = new Int32Array(n), o = new Int32Array(n), m = new Int32Array(n);
+  let ignored = 0;
+  for (let p = 0; p < n; p++) {
+    const ig = ignoreIndex !== undefined && target[p] === ignoreIndex;
+    if (ig) ignored++;
+    // values outside int32 would also fall outside [0, C - 1]: clamp them to -1
+    const tv = ig ? -1 : Math.abs(target[p]) < 2 ** 31 ? target[p] : -1;
+    const ov = ig ? -1 : Math.abs(output[p]) < 2 ** 31 ? output[p] : -1;
+    t[p] = tv;
+    o[p] = ov;
+    m[p] = ov === tv ? tv : -1;
+  }
+  const opts = { threads };
+  const tp = torchHistc32(m, C, 0, C - 1, opts);
+  const fp = torchHistc32(o, C, 0, C - 1, opts).map((v, k) => f32(v - tp[k]));
+  const fn = torchHistc32(t, C, 0, C - 1, opts).map((v, k) => f32(v - tp[k]));
+  for (let k = 0; k < C; k++) {
+    let tn = f32(f32(f32(f32(n) - tp[k]) - fp[k]) - fn[k]);
+    if (ignoreIndex !== undefined) tn = f32(tn - f32(ignored));
+    out.tp[k] = Math.trunc(tp[k]);
+    out.fp[k] = Math.trunc(fp[k]);
+    out.fn[k] = Math.trunc(fn[k]);
+    out.tn[k] = Math.trunc(tn);
+  }
 }
