@@ -41,17 +41,15 @@ Deno.test("tf.keras merge_state: float64 state exact; Keras 3 int32 sums wrap", 
   ]);
   assert.equal(f.totalCm[0][0], 16777217);
   // integer dtypes are not emulated for tf.keras (RangeError); the int32 wrap is Keras 3.8+ on JAX
-  assert.throws(() => new keras.MeanIoU({ numClasses: 2, version: "2.15", dtype: "int32" }), RangeError);
+  assert.throws(
+    () => new keras.MeanIoU({ numClasses: 2, version: "2.15", dtype: "int32" }),
+    RangeError,
+  );
   const i = new keras.MeanIoU({ numClasses: 2, version: "3.8.0", backend: "jax" });
   assert.equal(i.stateDtype, "int32");
   i.assignTotalCm([[2 ** 31 - 1, 0], [0, 0]]);
-  i.sumState([new keras.MeanIoU({ numClasses: 2, version: "3.8.0", backend: "jax" }).updateStateFromCounts([[1, 0], [0, 0]])]);
-  assert.equal(i.totalCm[0][0], -(2 ** 31));
-});
-  assert.equal(i.stateDtype, "int32");
-  i.assignTotalCm([[2 ** 31 - 1, 0], [0, 0]]);
-  i.mergeState([
-    new keras.MeanIoU({ numClasses: 2, version: "2.15", dtype: "int32" }).updateStateFromCounts([[
+  i.sumState([
+    new keras.MeanIoU({ numClasses: 2, version: "3.8.0", backend: "jax" }).updateStateFromCounts([[
       1,
       0,
     ], [0, 0]]),
