@@ -5,13 +5,14 @@
  * `get_stats` returns exact int64 (N, C) TP/FP/FN tables: the same as this toolkit's
  * per-image counts (ignored pixels removed; a prediction outside [0, C) counts as FN of the true
  * class, i.e. `outOfRange: "miss"`). `iou_score` divides in float32 and averages with torch
- * float32 sums, emulated here. smp cannot be installed in this sandbox (no wheel): this profile
- * follows the library's source (`segmentation_models_pytorch/metrics/functional.py`) and is
- * tested on hand-worked examples, not on real runs. Default `zero_division` is 1, so an absent
+ * float32 sums, emulated here. smp cannot be installed in this sandbox, but its real
+ * `functional.py` was run from its source: `smpMetric(stats, "iou_score", ...)` (smp_metrics.ts)
+ * reproduces it bit for bit (golden/peers/peers-smp-metrics.json) and this profile agrees with it on
+ * every reduction (tests/peers/smp_test.ts). Default `zero_division` is 1, so an absent
  * class scores 1 (unlike torchmetrics or scikit-learn). `weighted` sums the weighted class scores
  * as smp does since PR #659 (earlier releases took their mean, i.e. divided by C once more).
- * Not emulated: `torch.histc` in `get_stats` counts in float32, so a single image with more than
- * 2^24 pixels of one class stops counting there (3D volumes); ordinary images are exact.
+ * Counts are exact: smp's float32 `torch.histc` differs only past 2^24 pixels of one class in one
+ * image (see `smpGetStats`'s `histcThreads`).
  *
  * @module
  */
