@@ -364,7 +364,12 @@ function torchmetricsCase(
             ? torchmetricsIoUPerImageClass(stats, { includeBackground: bg }).flat()
             : torchmetricsMeanIoUPerImage(stats, { includeBackground: bg, vectorWidth });
         }
-        const opts = { includeBackground: bg, batches: o.batches as number[], vectorWidth };
+        // equal batches but the last: replayed through batchSize (one update per data-loader batch)
+        const b = o.batches as number[];
+        const uniform = b.every((x, i) => i === b.length - 1 ? x <= b[0] : x === b[0]);
+        const opts = uniform
+          ? { includeBackground: bg, batchSize: b[0], vectorWidth }
+          : { includeBackground: bg, batches: b, vectorWidth };
         return o.per_class
           ? torchmetricsMeanIoUPerClass(stats, opts)
           : torchmetricsMeanIoU(stats, opts);

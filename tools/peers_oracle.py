@@ -404,9 +404,9 @@ def torchmetrics_scenarios():
         ignores = [255] if name.endswith("void_8") else [None, 3]
         cases = jaccard_cases(imgs, c, ignores)
         if equal_size(imgs) and name == "generated_skewed_12":
-            cases += meaniou_cases(imgs, c, [[2, 2, 2], [1, 5], [4, 1, 1], [6]])
+            cases += meaniou_cases(imgs, c, [[2, 2, 2], [1, 5], [4, 1, 1], [6], [1] * 6, [4, 2]])
         if name == "generated_21":
-            cases += meaniou_cases(imgs, c, [[3, 3, 2], [8]])
+            cases += meaniou_cases(imgs, c, [[3, 3, 2], [8], [1] * 8, [5, 3], [2, 2, 2, 2]])
         scenarios.append({"name": name, "description": "lowbias32 generator (golden/keras/README.md)",
                           "inputs": pixel_inputs(sc), "cases": cases})
 
@@ -438,6 +438,30 @@ def torchmetrics_scenarios():
         scenarios.append({"name": f"state_confmat_{k}_c{c}",
                           "description": "exact int64 confmat → library reduction (state-level)",
                           "inputs": {"num_classes": c, "confmat": cm}, "cases": cases})
+
+    # confmats whose float32 row/column sums cross 2^24 in many lanes (issue 16: the summation
+    # order per CPU capability shows in the last bits)
+    rng = np.random.default_rng(16)
+    for k, c in enumerate((9, 17, 33, 70)):
+        cm = rng.integers(0, 2 ** 21, size=(c, c))
+        cm[np.arange(c), np.arange(c)] = rng.integers(2 ** 23, 2 ** 24 + 9, size=c)
+        cm = (cm | 1).tolist()  # odd counts: every float32 rounding step above 2^24 shows
+        cases = []
+        for avg in averages:
+            for zd in (0.0,):
+                def fn(avg=avg, zd=zd, cm=cm):
+                    return _jaccard_index_reduce(torch.tensor(cm, dtype=torch.long), average=avg,
+                                                 ignore_index=None, zero_division=zd)
+                case = {"metric": "MulticlassJaccardIndex.compute",
+                        "options": {"num_classes": c, "average": avg, "ignore_index": None,
+                                    "zero_division": zd}}
+                case.update(run_case(fn))
+                cases.append(case)
+        scenarios.append({"name": f"state_confmat_sums_2_24_{k}_c{c}",
+                          "description": "float32 sums of the confmat cross 2^24 (state-level)",
+                          "inputs": {"num_classes": c, "confmat": cm}, "cases": cases})
+
+    scenarios += torch_numerics_scenarios(torch)
 
     # multilabel task: (N, L, P) binary masks, -1 = ignore in target; label 3 never positive
     rng = np.random.default_rng(8)
@@ -504,6 +528,62 @@ def torchmetrics_scenarios():
         "generated_by": "tools/peers_oracle.py",
         "scenarios": scenarios,
     }
+
+
+def torch_numerics_scenarios(torch):
+    """torch.sum of float32 vectors and matrices, and torch.histc with 1, 2 and 4 threads."""
+    rng = np.random.default_rng(1616)
+    vec_cases = []
+    vectors = [[2.0 ** 24] + [1.0] * k for k in range(1, 40)]
+    vectors += [[1.0] * k + [2.0 ** 24] for k in (7, 8, 15, 16, 17, 31, 33)]
+    for n in list(range(1, 70)) + [95, 128, 129, 200, 257, 300, 513, 1000]:
+        vectors.append(rng.integers(0, 2 ** 22, size=n).astype(np.float64).tolist())
+    for k, v in enumerate(vectors):
+        def fn(v=v):
+            return torch.tensor(v, dtype=torch.float32).sum()
+        case = {"metric": "torch.sum", "options": {"values": [int(x) for x in v], "shape": [len(v)],
+                                                   "dim": None}}
+        case.update(run_case(fn))
+        vec_cases.append(case)
+    for r, c in ((3, 5), (8, 8), (9, 17), (17, 9), (33, 40), (70, 70), (5, 130), (130, 5)):
+        m = rng.integers(0, 2 ** 22, size=(r, c)) | 1
+        for dim in (0, 1):
+            def fn(m=m, dim=dim):
+                return torch.tensor(m, dtype=torch.float32).sum(dim)
+            case = {"metric": "torch.sum", "options": {"values": m.flatten().tolist(),
+                                                       "shape": [r, c], "dim": dim}}
+            case.update(run_case(fn))
+            vec_cases.append(case)
+    out = [{"name": "torch_sum_float32", "description": "torch.sum of float32 vectors/matrices",
+            "inputs": {"num_classes": 2, "confmat": [[0, 0], [0, 0]]}, "cases": vec_cases}]
+    histc_cases = []
+    layouts = [
+        ([[0, 16777219]], 3, 0, 2),
+        ([[0, 16777216 + 3], [1, 500], [0, 10]], 3, 0, 2),
+        ([[1, 9000001], [0, 8000000], [1, 9000000]], 2, 0, 1),
+        ([[0, 33554435]], 2, 0, 1),
+        ([[2, 20000001], [0, 3], [5, 7], [2, 30000000]], 3, 0, 2),
+        ([[1, 150], [0, 40]], 2, 0, 1),
+        ([[0, 450], [1, 17]], 2, 0, 1),
+        ([[3, 16777217], [1, 16777221]], 4, 0, 3),
+    ]
+    for runs, bins, lo, hi in layouts:
+        x = torch.cat([torch.full((n,), float(v), dtype=torch.float32) for v, n in runs])
+        for threads in (1, 2, 4):
+            def fn(x=x, threads=threads, bins=bins, lo=lo, hi=hi):
+                torch.set_num_threads(threads)
+                try:
+                    return torch.histc(x, bins=bins, min=lo, max=hi)
+                finally:
+                    torch.set_num_threads(1)
+            case = {"metric": "torch.histc", "options": {"runs": runs, "bins": bins, "min": lo,
+                                                         "max": hi, "threads": threads}}
+            case.update(run_case(fn))
+            histc_cases.append(case)
+        del x
+    out.append({"name": "torch_histc_threads", "description": "torch.histc float32, 1/2/4 threads",
+                "inputs": {"num_classes": 2, "confmat": [[0, 0], [0, 0]]}, "cases": histc_cases})
+    return out
 
 
 # ---------------------------------------------------------------- scikit-learn
@@ -709,7 +789,8 @@ def main():
             continue
         data = fn()
         short = "sklearn" if lib == "scikit-learn" else lib
-        path = os.path.join(args.out, f"peers-{short}-{data['library_version']}.json")
+        suffix = f"-{data['cpu_capability'].lower()}" if lib == "torchmetrics" else ""
+        path = os.path.join(args.out, f"peers-{short}-{data['library_version']}{suffix}.json")
         with open(path, "w") as f:
             json.dump(data, f, indent=2, allow_nan=False)
             f.write("\n")

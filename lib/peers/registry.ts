@@ -113,7 +113,8 @@ export const PROFILES: readonly Profile[] = [
     name: "torchmetrics-meaniou",
     library: "torchmetrics",
     versions: ">=1.8",
-    description: "segmentation.MeanIoU(): mean over valid (image, class) cells (pair mean)",
+    description:
+      "segmentation.MeanIoU(), one update() with every image: mean over valid (image, class) cells (pair mean)",
     checkedAgainst: REAL,
     input: "per-image",
     compute: (s) => torchmetricsMeanIoU(imagesOf(s, "torchmetrics-meaniou")),

@@ -316,6 +316,12 @@ export interface TorchmetricsMeanIoUOptions {
    * or one batch size (the last batch takes the rest). Default: one update with every image.
    */
   batches?: readonly number[] | number;
+  /**
+   * Images per `update()` call, the last call taking the rest: the same as `batches: n`, the
+   * usual loop of `metric.update(preds, target)` once per data-loader batch. The float32 score
+   * is summed per update, so the batch size shows in the last bits.
+   */
+  batchSize?: number;
   /** `include_background` (default true); false drops class 0. */
   includeBackground?: boolean;
   /**
@@ -386,7 +392,10 @@ function meanIoUState(
   }
   const vw = torchLanes(options);
   const K = stats.numClasses - (bg ? 0 : 1);
-  const sizes = batchSizes(stats.numImages, options.batches);
+  if (options.batchSize !== undefined && options.batches !== undefined) {
+    throw new RangeError("Expected batches or batchSize, but found both");
+  }
+  const sizes = batchSizes(stats.numImages, options.batches ?? options.batchSize);
   const score = new Array<number>(perClass ? K : 1).fill(0);
   const count = new Array<number>(perClass ? K : 1).fill(0);
   let updates = 0;
