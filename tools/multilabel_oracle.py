@@ -6,6 +6,9 @@ scikit-learn and numpy):
 
     /work/venv-peers/bin/python tools/multilabel_oracle.py [--out golden/peers]
 
+Another scikit-learn version needs no torch: `--only scikit-learn` from a virtual environment with
+that version (the committed 1.6.1 file came from one built out of the local wheel store).
+
 Writes `peers-multilabel-torchmetrics-<version>.json` (library "torchmetrics-multilabel") and
 `peers-multilabel-sklearn-<version>.json` (library "scikit-learn-multilabel");
 `tools/golden_multilabel.ts` replays them.
