@@ -12,14 +12,18 @@
  * precision, recall, `nan_to_num` on every metric (aAcc included), `reduce_zero_label` and
  * `label_map`: checked bit for bit against the real `IoUMetric` and `LoadAnnotations` code run
  * with torch (`golden/peers/peers-mmseg-1.x.json`, `tools/oracle_mmseg.py`).
- * Not emulated: a single image with more than 2^24 pixels of one class (float32 histc counts).
+ * From exact counts a class stays exact in each image; past 2^24 pixels of one class in one
+ * image (torch's float32 histc stops there, per thread chunk), count from the pixels with
+ * {@linkcode mmsegIntersectAndUnion} and {@linkcode mmsegSumAreas}.
  *
  * @module
  */
 
 import type { LabelArray } from "../core/labels.ts";
 import type { SegmentationStats } from "../core/segmentation_stats.ts";
-import { numpySum, torchSum32 } from "../float32/reduction_order.ts";
+import { torchSum32 } from "../float32/reduction_order.ts";
+import { applyNanToNum, nanmean32, percent2 } from "./_mmseg_shared.ts";
+import { torchHistc32, type TorchHistcOptions } from "../float32/torch_histc.ts";
 
 const f32 = Math.fround;
 
@@ -98,26 +102,108 @@ export function mmsegTotalAreas(stats: SegmentationStats): MmsegTotalAreas {
   return { intersect, union, predLabel, label };
 }
 
-const totals = mmsegTotalAreas;
-
-function applyNanToNum(values: number[], nanToNum: number | null | undefined): number[] {
-  if (nanToNum === null || nanToNum === undefined) return values;
-  return values.map((v) => Number.isNaN(v) ? f32(nanToNum) : v);
+/**
+ * mmseg's `IoUMetric.intersect_and_union` on one image's pixels, exactly as torch computes it:
+ * pixels whose label is `ignoreIndex` are dropped, then three float32 `torch.histc` (C bins over
+ * [0, C - 1]) of the intersection, the prediction and the label, with torch's thread chunks
+ * ({@linkcode torchHistc32}): a class with more than 2^24 pixels in one chunk stops at 2^24.
+ * Below that it equals the per-image counts {@linkcode mmsegTotalAreas} uses.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mmsegIntersectAndUnion } from "./mmseg.ts";
+ *
+ * const a = mmsegIntersectAndUnion([0, 1, 1, 7], [0, 1, 0, 255], 2); // pixel 4 ignored
+ * assert.deepEqual(a, { intersect: [1, 1], union: [2, 2], predLabel: [1, 2], label: [2, 1] });
+ * ```
+ *
+ * @param pred Predicted class ids of one image (flat).
+ * @param label Ground-truth ids (flat, same length).
+ * @param numClasses Number of classes C.
+ * @param ignoreIndex `ignore_index` (default 255).
+ * @param options `threads`: `torch.get_num_threads()` at evaluation (default 1).
+ * @returns The image's four float32 areas.
+ */
+export function mmsegIntersectAndUnion(
+  pred: LabelArray,
+  label: LabelArray,
+  numClasses: number,
+  ignoreIndex = 255,
+  options: TorchHistcOptions = {},
+): MmsegTotalAreas {
+  if (pred.length !== label.length) {
+    throw new RangeError(
+      `Expected pred and label of the same length, but found ${pred.length} and ${label.length}`,
+    );
+  }
+  if (!Number.isInteger(numClasses) || numClasses < 2) {
+    throw new RangeError(`Expected numClasses to be an integer >= 2, but found ${numClasses}`);
+  }
+  let kept = 0;
+  let hits = 0;
+  for (let i = 0; i < label.length; i++) {
+    if (label[i] !== ignoreIndex) {
+      kept++;
+      if (pred[i] === label[i]) hits++;
+    }
+  }
+  const p = new Float64Array(kept);
+  const l = new Float64Array(kept);
+  const inter = new Float64Array(hits);
+  for (let i = 0, k = 0, h = 0; i < label.length; i++) {
+    if (label[i] === ignoreIndex) continue;
+    p[k] = pred[i];
+    l[k++] = label[i];
+    if (pred[i] === label[i]) inter[h++] = pred[i];
+  }
+  const C = numClasses;
+  const intersect = torchHistc32(inter, C, 0, C - 1, options);
+  const predLabel = torchHistc32(p, C, 0, C - 1, options);
+  const areaLabel = torchHistc32(l, C, 0, C - 1, options);
+  const union = predLabel.map((v, c) => f32(f32(v + areaLabel[c]) - intersect[c]));
+  return { intersect, union, predLabel, label: areaLabel };
 }
 
-/** NumPy float32 `nanmean`. */
-function nanmean32(values: number[]): number {
-  const kept = values.filter((v) => !Number.isNaN(v));
-  if (kept.length === 0) return NaN;
-  return f32(numpySum(values.map((v) => Number.isNaN(v) ? 0 : v), true) / kept.length);
+/**
+ * The dataset totals of `compute_metrics` from per-image areas: Python `sum()` of the float32
+ * tensors, image by image.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mmsegIntersectAndUnion, mmsegSumAreas } from "./mmseg.ts";
+ *
+ * const t = mmsegSumAreas([
+ *   mmsegIntersectAndUnion([0, 1], [0, 0], 2),
+ *   mmsegIntersectAndUnion([1], [1], 2),
+ * ]);
+ * assert.deepEqual(t.intersect, [1, 1]);
+ * ```
+ *
+ * @param images Areas of each image, in order.
+ * @returns The float32 totals.
+ */
+export function mmsegSumAreas(images: readonly MmsegTotalAreas[]): MmsegTotalAreas {
+  const C = images[0]?.intersect.length ?? 0;
+  const sum = (key: keyof MmsegTotalAreas) => {
+    const out = new Array<number>(C).fill(0);
+    for (const img of images) for (let c = 0; c < C; c++) out[c] = f32(out[c] + img[key][c]);
+    return out;
+  };
+  return {
+    intersect: sum("intersect"),
+    union: sum("union"),
+    predLabel: sum("predLabel"),
+    label: sum("label"),
+  };
 }
 
-/** `np.round(x * 100, 2)` on a float32 value. */
-function percent2(x: number): number {
-  const y = f32(f32(x * 100) * 100);
-  const r = Math.round(y);
-  const even = Math.abs(y - Math.trunc(y)) === 0.5 ? 2 * Math.round(y / 2) : r; // rint: ties to even
-  return f32(even / 100);
+/** Per-image exact counts, or float32 totals already summed ({@linkcode mmsegSumAreas}). */
+export type MmsegSource = SegmentationStats | MmsegTotalAreas;
+
+function totals(source: MmsegSource): MmsegTotalAreas {
+  return "intersect" in source ? source : mmsegTotalAreas(source);
 }
 
 /**
@@ -234,172 +320,6 @@ export function mmsegReduceZeroLabel(labels: LabelArray): Int32Array {
     out[i] = shifted === 254 ? 255 : shifted;
   }
   return out;
-}
-
-/** The metric groups `IoUMetric(iou_metrics=...)` accepts. */
-export type MmsegMetricName = "mIoU" | "mDice" | "mFscore";
-
-/** Options of {@linkcode mmsegTotalAreaToMetrics} and {@linkcode mmsegComputeMetrics}. */
-export interface MmsegMetricsOptions extends MmsegIoUOptions {
-  /** `iou_metrics`, in order (default `["mIoU"]`). */
-  metrics?: readonly MmsegMetricName[];
-  /** `beta` of the F-score (default 1). */
-  beta?: number;
-}
-
-/**
- * What `IoUMetric.total_area_to_metrics` returns: float32 fractions, per class except `aAcc`.
- * A key is present when one of the requested metric groups produces it.
- */
-export interface MmsegRawMetrics {
-  /** ΣI / Σlabel over classes (torch float32 sums). */
-  aAcc: number;
-  /** I / U (mIoU). */
-  IoU?: number[];
-  /** I / label (mIoU or mDice). */
-  Acc?: number[];
-  /** 2I / (pred + label) (mDice). */
-  Dice?: number[];
-  /** (1 + β²)·P·R / (β²·P + R) (mFscore). */
-  Fscore?: number[];
-  /** I / pred (mFscore). */
-  Precision?: number[];
-  /** I / label (mFscore). */
-  Recall?: number[];
-}
-
-const METRIC_NAMES: readonly MmsegMetricName[] = ["mIoU", "mDice", "mFscore"];
-
-/**
- * mmseg's `IoUMetric.total_area_to_metrics` on the float32 totals: every per-class metric as a
- * float32 fraction, `nan_to_num` applied to every entry (aAcc included) when given.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { SegmentationStats } from "../core/segmentation_stats.ts";
- * import { mmsegTotalAreaToMetrics } from "./mmseg.ts";
- *
- * // Every ground-truth pixel is ignored: aAcc is 0/0.
- * const stats = new SegmentationStats(2, { ignoreIndex: 255 }).addImage([255, 255], [0, 1]);
- * assert.ok(Number.isNaN(mmsegTotalAreaToMetrics(stats).aAcc));
- * assert.equal(mmsegTotalAreaToMetrics(stats, { nanToNum: 0 }).aAcc, 0);
- * const m = mmsegTotalAreaToMetrics(
- *   new SegmentationStats(2).addImage([0, 0, 1, 1], [0, 1, 1, 1]),
- *   { metrics: ["mDice", "mFscore"] },
- * );
- * assert.deepEqual(m.Dice, [Math.fround(2 / 3), Math.fround(4 / 5)]);
- * assert.deepEqual(m.Precision, [1, Math.fround(2 / 3)]);
- * ```
- *
- * @param stats Per-image exact counts.
- * @param options metrics, nan_to_num, beta.
- * @returns The raw metrics, float32 fractions.
- */
-export function mmsegTotalAreaToMetrics(
-  stats: SegmentationStats,
-  options: MmsegMetricsOptions = {},
-): MmsegRawMetrics {
-  const metrics = options.metrics ?? ["mIoU"];
-  for (const m of metrics) {
-    if (!METRIC_NAMES.includes(m)) {
-      throw new RangeError(
-        `Expected metrics among "mIoU", "mDice", "mFscore", but found ${JSON.stringify(m)}`,
-      );
-    }
-  }
-  const beta = options.beta ?? 1;
-  if (!Number.isFinite(beta)) {
-    throw new RangeError(`Expected beta to be a finite number, but found ${beta}`);
-  }
-  const t = totals(stats);
-  const div = (a: number[], b: number[]) => a.map((v, c) => f32(v / b[c]));
-  const out: MmsegRawMetrics = { aAcc: f32(torchSum32(t.intersect) / torchSum32(t.label)) };
-  for (const m of metrics) {
-    if (m === "mIoU") {
-      out.IoU = div(t.intersect, t.union);
-      out.Acc = div(t.intersect, t.label);
-    } else if (m === "mDice") {
-      out.Dice = t.intersect.map((v, c) => f32(f32(2 * v) / f32(t.predLabel[c] + t.label[c])));
-      out.Acc = div(t.intersect, t.label);
-    } else {
-      const precision = div(t.intersect, t.predLabel);
-      const recall = div(t.intersect, t.label);
-      const b2 = f32(beta * beta);
-      const onePlus = f32(1 + beta * beta);
-      out.Fscore = precision.map((p, c) =>
-        f32(f32(onePlus * f32(p * recall[c])) / f32(f32(b2 * p) + recall[c]))
-      );
-      out.Precision = precision;
-      out.Recall = recall;
-    }
-  }
-  if (options.nanToNum === null || options.nanToNum === undefined) return out;
-  const n = options.nanToNum;
-  const fixed: MmsegRawMetrics = { aAcc: applyNanToNum([out.aAcc], n)[0] };
-  for (const key of ["IoU", "Acc", "Dice", "Fscore", "Precision", "Recall"] as const) {
-    const v = out[key];
-    if (v !== undefined) fixed[key] = applyNanToNum(v, n);
-  }
-  return fixed;
-}
-
-/** What `IoUMetric.compute_metrics` returns and logs: percentages rounded to 2 decimals. */
-export interface MmsegComputedMetrics {
-  /** The returned dict: aAcc, mIoU, mAcc, mDice, mFscore, mPrecision, mRecall (those computed). */
-  summary: Record<string, number>;
-  /** The logged per-class table: IoU, Acc, Dice, Fscore, Precision, Recall (those computed). */
-  perClass: Record<string, number[]>;
-}
-
-/**
- * mmseg's `IoUMetric.compute_metrics`: `np.round(np.nanmean(v) * 100, 2)` of each raw metric of
- * {@linkcode mmsegTotalAreaToMetrics} (NumPy float32 `nanmean`; NaN when every entry is NaN), and
- * the per-class table `np.round(v * 100, 2)`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { SegmentationStats } from "../core/segmentation_stats.ts";
- * import { mmsegComputeMetrics } from "./mmseg.ts";
- *
- * const stats = new SegmentationStats(2, { ignoreIndex: 255 }).addImage([255, 255], [0, 1]);
- * assert.equal(mmsegComputeMetrics(stats, { nanToNum: 0 }).summary.aAcc, 0);
- * assert.equal(mmsegComputeMetrics(stats, { nanToNum: 1 }).summary.aAcc, 100);
- * const r = mmsegComputeMetrics(new SegmentationStats(2).addImage([0, 0, 1], [0, 1, 1]), {
- *   metrics: ["mIoU", "mDice"],
- * });
- * assert.deepEqual(Object.keys(r.summary), ["aAcc", "mIoU", "mAcc", "mDice"]);
- * assert.equal(r.summary.mDice, Math.fround(66.67)); // Dice 2/3 and 2/3
- * ```
- *
- * @param stats Per-image exact counts.
- * @param options metrics, nan_to_num, beta.
- * @returns The summary dict and the per-class table, float32 values.
- */
-export function mmsegComputeMetrics(
-  stats: SegmentationStats,
-  options: MmsegMetricsOptions = {},
-): MmsegComputedMetrics {
-  const raw = mmsegTotalAreaToMetrics(stats, options);
-  const summary: Record<string, number> = { aAcc: percent2(nanmean32([raw.aAcc])) };
-  const perClass: Record<string, number[]> = {};
-  // Key order of the returned dict: the order in which total_area_to_metrics first sets each key.
-  const order: (keyof MmsegRawMetrics)[] = [];
-  for (const m of options.metrics ?? ["mIoU"]) {
-    const keys: (keyof MmsegRawMetrics)[] = m === "mIoU"
-      ? ["IoU", "Acc"]
-      : m === "mDice"
-      ? ["Dice", "Acc"]
-      : ["Fscore", "Precision", "Recall"];
-    for (const k of keys) if (!order.includes(k)) order.push(k);
-  }
-  for (const k of order) {
-    const v = raw[k] as number[];
-    summary["m" + k] = percent2(nanmean32(v));
-    perClass[k] = v.map(percent2);
-  }
-  return { summary, perClass };
 }
 
 /**

@@ -15,6 +15,7 @@ export * from "./sklearn_multilabel.ts";
 export * from "./smp.ts";
 export * from "./smp_metrics.ts";
 export * from "./mmseg.ts";
+export * from "./mmseg_metrics.ts";
 export * from "./detectron2.ts";
 export * from "./monai.ts";
 export * from "./cityscapes.ts";
