@@ -142,6 +142,7 @@ const WHOLE_FILE_LIMIT = (() => {
 function readImages(
   pairs: MaskPair[],
   o: CountOptions,
+  numClasses: number,
 ): { images: AsyncGenerator<MaskImage>; end(): void } {
   const bar = progressBar(o.quiet);
   return {
@@ -153,6 +154,8 @@ function readImages(
       wholeFileLimit: WHOLE_FILE_LIMIT,
       onProgress: bar.tick,
       jobs: o.jobs ?? 1,
+      // the workers count the images they read; the counts below merge them in file order
+      count: { numClasses, counting: { ignoreIndex: o.ignore, outOfRange: o.outOfRange } },
     }),
     end: bar.end,
   };
@@ -222,13 +225,16 @@ export async function countMasks(
     before = now;
     inBatch = 0;
   };
-  const reading = readImages(pairs, o);
+  const reading = readImages(pairs, o, numClasses);
   try {
     for await (const img of reading.images) {
       let image: ConfusionMatrix;
       try {
-        image = new ConfusionMatrix(numClasses, stats.confusionMatrix.policy)
-          .update(img.yTrue, img.yPred);
+        image = img.counts ??
+          new ConfusionMatrix(numClasses, stats.confusionMatrix.policy).update(
+            img.yTrue,
+            img.yPred,
+          );
         stats.addImageMatrix(image);
       } catch (e) {
         throw labelError(e, img.pair, img.index, img.count, img.shape);

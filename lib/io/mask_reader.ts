@@ -11,6 +11,7 @@
 
 import { argmax } from "../core/argmax.ts";
 import type { LabelArray } from "../core/labels.ts";
+import type { ConfusionMatrix } from "../core/confusion_matrix.ts";
 import { toLabelArray } from "./dataset.ts";
 import type { MaskPair } from "./dataset.ts";
 import { FileReads } from "./_files.ts";
@@ -37,6 +38,11 @@ export interface MaskImage {
   yPred: LabelArray;
   /** Shape of one image, e.g. `[H, W]`. */
   shape: number[];
+  /**
+   * The image's exact counts, when a reader counted them already (the parallel reader's
+   * workers with its `count` option); otherwise absent, and the consumer counts the labels.
+   */
+  counts?: ConfusionMatrix;
 }
 
 /** Options of {@linkcode readMaskPairs}. */

@@ -77,6 +77,18 @@ Deno.test("cli --jobs: the first bad file is the error for every N; a bad N is r
       assert.equal(r.stderr, serial.stderr);
       assert.equal(r.stdout, "");
     }
+    // a label the counting refuses (class 4 of 4): counted in a worker, the same message
+    await Deno.remove(dir, { recursive: true });
+    await Deno.mkdir(dir);
+    await folder(dir);
+    const four = ["compare", "--true", "gt", "--pred", "pred", "--classes", "4", "--ignore", "255"];
+    const refused = await cli([...four, "--keras", "none"], dir);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /Expected (true|predicted) labels /);
+    for (const jobs of ["2", "3"]) {
+      const r = await cli([...four, "--keras", "none", "--jobs", jobs], dir);
+      assert.deepEqual([r.code, r.stderr, r.stdout], [refused.code, refused.stderr, ""]);
+    }
     const zero = await cli([...args, "--jobs", "0"], dir);
     assert.equal(zero.code, 2);
     assert.match(zero.stderr, /Expected --jobs to be an integer >= 1, but found '0'/);

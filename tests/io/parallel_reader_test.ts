@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { encode } from "fast-png";
 import { encodeNpy } from "../../lib/io/npy.ts";
 import { type MaskImage, readMaskPairs } from "../../lib/io/mask_reader.ts";
-import { readMaskPairsParallel } from "../../lib/io/parallel_reader.ts";
+import { claimPair, readMaskPairsParallel } from "../../lib/io/parallel_reader.ts";
+import { ConfusionMatrix } from "../../lib/core/confusion_matrix.ts";
 import type { MaskPair } from "../../lib/io/dataset.ts";
 
 /** Deterministic labels of `n` pixels in [0, c) from a seed. */
@@ -147,5 +148,77 @@ Deno.test("parallel reader: stopping early ends the workers; bad jobs are refuse
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("parallel reader: with count, each image's counts are its own labels counted here", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "parallel_reader_" });
+  try {
+    const pairs = await folder(dir);
+    // labels go up to 6 (PNG pairs), so with 5 classes and the default "error" policy some
+    // images are refused: those come without counts, and counting them here throws
+    for (const counting of [{ ignoreIndex: [3] }, { outOfRange: "drop" as const }, {}]) {
+      const images = await collect(
+        readMaskPairsParallel(pairs, { jobs: 3, count: { numClasses: 5, counting } }),
+      );
+      assert.deepEqual(summary(images), summary(await collect(readMaskPairs(pairs))));
+      let counted = 0, refused = 0;
+      for (const image of images) {
+        let here: ConfusionMatrix | undefined;
+        try {
+          here = new ConfusionMatrix(5, counting).update(image.yTrue, image.yPred);
+        } catch {
+          here = undefined;
+        }
+        if (here === undefined) {
+          assert.equal(image.counts, undefined);
+          refused++;
+          continue;
+        }
+        assert.ok(image.counts !== undefined);
+        assert.deepEqual(image.counts.toJSON(), here.toJSON());
+        counted++;
+      }
+      assert.ok(counted > 0);
+      if (Object.keys(counting).length === 0) assert.ok(refused > 0);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("claimPair: concurrent claims hand out every pair exactly once", async () => {
+  // three threads (two workers and this one) claim from one table of 2,000 pairs at once
+  const n = 2000;
+  const claims = new Int32Array(new SharedArrayBuffer(4 * (1 + n)));
+  const code = `
+    import { claimPair } from ${
+    JSON.stringify(new URL("../../lib/io/parallel_reader.ts", import.meta.url).href)
+  };
+    self.onmessage = (e) => {
+      const claims = new Int32Array(e.data.buffer);
+      const got = [];
+      for (let k = claimPair(claims, e.data.me); k >= 0; k = claimPair(claims, e.data.me)) got.push(k);
+      self.postMessage(got);
+    };`;
+  const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+  const workers = [2, 3].map(() => new Worker(url, { type: "module" }));
+  try {
+    const results = workers.map((w, j) =>
+      new Promise<number[]>((resolve) => {
+        w.onmessage = (e) => resolve(e.data);
+        w.postMessage({ buffer: claims.buffer, me: j + 2 });
+      })
+    );
+    const mine: number[] = [];
+    for (let k = 0; k < n; k += 7) if (claimPair(claims, 1, k)) mine.push(k); // some by index
+    const all = [mine, ...await Promise.all(results)];
+    const seen = new Int32Array(n);
+    all.forEach((got, t) => got.forEach((k) => (seen[k]++, assert.equal(claims[1 + k], t + 1))));
+    assert.deepEqual([...new Set(seen)], [1]); // each pair exactly once
+    assert.equal(claimPair(claims, 1), -1);
+  } finally {
+    for (const w of workers) w.terminate();
+    URL.revokeObjectURL(url);
   }
 });
