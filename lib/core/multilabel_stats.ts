@@ -36,6 +36,14 @@ export interface MultilabelCounts {
 
 const KEYS = ["tp", "fp", "fn", "tn"] as const;
 
+/** The JSON form of {@linkcode MultilabelStats}. */
+export interface MultilabelStatsJSON {
+  /** Number of classes. */
+  numClasses: number;
+  /** One entry per image, in the order added. */
+  images: MultilabelCounts[];
+}
+
 /**
  * Exact multilabel statistics, image by image: for each image and class the binary counts
  * TP, FP, FN and TN of that class's mask against its target mask (classes need not be
@@ -300,6 +308,54 @@ export class MultilabelStats {
     }
     for (const row of [...other.#images]) this.#add(row.slice());
     return this;
+  }
+
+  /**
+   * The JSON form; {@linkcode MultilabelStats.fromJSON} reads it back exactly.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { MultilabelStats } from "./multilabel_stats.ts";
+   * const stats = new MultilabelStats(1).addImageMasks([1, 0], [1, 1]);
+   * assert.deepEqual(stats.toJSON(), { numClasses: 1, images: [{ tp: [1], fp: [1], fn: [0], tn: [0] }] });
+   * ```
+   *
+   * @returns numClasses and every image's counts.
+   */
+  toJSON(): MultilabelStatsJSON {
+    return { numClasses: this.numClasses, images: this.#images.map((row) => this.#split(row)) };
+  }
+
+  /**
+   * Reads statistics back from their JSON form, checking every count as `addImageCounts` does.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { MultilabelStats } from "./multilabel_stats.ts";
+   * const stats = new MultilabelStats(2).addImageMasks([1, 0, 0, 1], [1, 1, 0, 0]);
+   * const copy = MultilabelStats.fromJSON(JSON.parse(JSON.stringify(stats)));
+   * assert.deepEqual(copy.totals(), stats.totals());
+   * assert.throws(() => MultilabelStats.fromJSON({ numClasses: 1, images: [{ tp: [-1], fp: [0], fn: [0], tn: [0] }] }), /images\[0\]: Expected tp\[0\]/);
+   * ```
+   *
+   * @param json The output of `toJSON` (possibly through `JSON.parse`).
+   * @returns New statistics.
+   */
+  static fromJSON(json: MultilabelStatsJSON): MultilabelStats {
+    if (typeof json !== "object" || json === null || !Array.isArray(json.images)) {
+      throw new TypeError("Expected a MultilabelStats JSON object with an images array");
+    }
+    const out = new MultilabelStats(json.numClasses);
+    json.images.forEach((image, i) => {
+      try {
+        out.addImageCounts(image);
+      } catch (e) {
+        throw new RangeError(`images[${i}]: ${(e as Error).message}`);
+      }
+    });
+    return out;
   }
 
   /**

@@ -118,3 +118,26 @@ Deno.test("MultilabelStats.fromSegmentationStats refuses weighted state", () => 
   const seg = new SegmentationStats(2).addImage([0, 1], [0, 1], [0.5, 1]);
   assert.throws(() => MultilabelStats.fromSegmentationStats(seg), /unweighted/);
 });
+
+Deno.test("MultilabelStats JSON round trip and refusals", () => {
+  const stats = new MultilabelStats(2)
+    .addImageMasks([1, 0, 1, 1], [0, 0, 1, 1])
+    .addImageCounts({ tp: [2 ** 40, 0], fp: [1, 2], fn: [3, 4], tn: [5, 6] });
+  const copy = MultilabelStats.fromJSON(JSON.parse(JSON.stringify(stats)));
+  assert.equal(copy.numImages, 2);
+  assert.deepEqual(copy.image(1), { tp: [2 ** 40, 0], fp: [1, 2], fn: [3, 4], tn: [5, 6] });
+  assert.deepEqual(copy.totals(), stats.totals());
+  assert.throws(() => MultilabelStats.fromJSON(null as never), TypeError);
+  assert.throws(
+    () => MultilabelStats.fromJSON({ numClasses: 0, images: [] }),
+    /numClasses to be an integer >= 1/,
+  );
+  assert.throws(
+    () =>
+      MultilabelStats.fromJSON({
+        numClasses: 1,
+        images: [{ tp: [1], fp: [0], fn: [0], tn: [0] }, { tp: [1], fp: [0], fn: [0] } as never],
+      }),
+    /images\[1\]: Expected tn to have 1 entries, but found undefined/,
+  );
+});
