@@ -6,6 +6,7 @@
  * @module
  */
 
+import { replaySklearnWarningsGolden } from "./golden_sklearn_warnings.ts";
 import type { PeerReplay } from "./golden_peers.ts";
 import { replayMonaiGolden } from "./golden_monai.ts";
 import { replayCityscapesGolden } from "./golden_cityscapes.ts";
@@ -29,4 +30,5 @@ export const OTHER_LIBRARY_REPLAYS: Readonly<Record<string, GoldenReplayFunction
   "torchmetrics-multilabel": replayMultilabelGolden,
   "scikit-learn-multilabel": replayMultilabelGolden,
   "keras-state": replayKerasStateGolden,
+  "scikit-learn-warnings": replaySklearnWarningsGolden,
 };

@@ -114,6 +114,19 @@ export function sklearnLabelsSeen(
   return { yTrue: sorted(yTrue), yPred: sorted(yPred) };
 }
 
+/**
+ * A warning scikit-learn would issue for the same call: `category` is the Python warning class
+ * and `message` its text, worded as scikit-learn words it.
+ */
+export interface SklearnWarning {
+  /** The library that warns: always `"scikit-learn"`. */
+  library: "scikit-learn";
+  /** The Python warning class. */
+  category: "UndefinedMetricWarning" | "UserWarning";
+  /** scikit-learn's message. */
+  message: string;
+}
+
 /** scikit-learn `zero_division` for `jaccard_score` (1.9 accepts 0, 1 and "warn" = 0). */
 export type SklearnZeroDivision = 0 | 1 | "warn";
 
@@ -140,6 +153,47 @@ export interface SklearnJaccardOptions {
    * or column), which misses labels seen only on pixels of weight 0.
    */
   labelsSeen?: SklearnLabelsSeen;
+  /**
+   * Called with each warning scikit-learn would issue, in its order: the `UserWarning` that
+   * `pos_label` is ignored (an average other than "binary" with a `posLabel` other than 1), and
+   * the `UndefinedMetricWarning` of a zero denominator under `zeroDivision: "warn"` (the
+   * default). Nothing is called where scikit-learn stays silent.
+   */
+  onWarning?: (warning: SklearnWarning) => void;
+}
+
+/**
+ * `_warn_prf` through `_prf_divide`: one `UndefinedMetricWarning` when some denominator is 0 and
+ * `zero_division` is "warn" ("due to" for a single result, "in labels with" for several).
+ */
+function warnIllDefined(
+  denominators: readonly number[],
+  options: Pick<SklearnJaccardOptions, "zeroDivision" | "onWarning">,
+): void {
+  if (options.onWarning === undefined || (options.zeroDivision ?? "warn") !== "warn") return;
+  if (!denominators.some((d) => d === 0)) return;
+  const where = denominators.length === 1 ? "due to" : "in labels with";
+  options.onWarning({
+    library: "scikit-learn",
+    category: "UndefinedMetricWarning",
+    message: `Jaccard is ill-defined and being set to 0.0 ${where} no true or predicted ` +
+      "samples. Use `zero_division` parameter to control this behavior.",
+  });
+}
+
+/** `_check_set_wise_labels`: a `pos_label` other than 1 is ignored by every average but "binary". */
+function warnPosLabelIgnored(
+  average: string,
+  options: Pick<SklearnJaccardOptions, "posLabel" | "onWarning">,
+): void {
+  const pos = options.posLabel;
+  if (pos === undefined || pos === 1) return;
+  options.onWarning?.({
+    library: "scikit-learn",
+    category: "UserWarning",
+    message: `Note that pos_label (set to ${pos}) is ignored when average != 'binary' (got ` +
+      `${average}). You may use labels=[pos_label] to specify a single positive class.`,
+  });
 }
 
 interface OneVsRest {
@@ -306,18 +360,24 @@ function zeroValue(zd: SklearnZeroDivision): number {
  * ```
  *
  * @param cm Exact state.
- * @param options labels, zero_division, and the labels seen whatever their weight.
+ * @param options labels, zero_division, the labels seen whatever their weight, and the
+ * warnings (`posLabel` only for its warning: `average=None` ignores it).
  * @returns One float64 value per label.
  * @throws {SklearnError} Where scikit-learn raises (empty input, all weights 0).
  */
 export function sklearnJaccardPerClass(
   cm: ConfusionMatrix,
-  options: Pick<SklearnJaccardOptions, "labels" | "zeroDivision" | "labelsSeen"> = {},
+  options: Pick<
+    SklearnJaccardOptions,
+    "labels" | "zeroDivision" | "labelsSeen" | "onWarning" | "posLabel"
+  > = {},
 ): number[] {
   const zd = zeroValue(options.zeroDivision ?? "warn");
   checkNotEmpty(cm, options.labelsSeen);
+  warnPosLabelIgnored("None", options);
   checkWeights(cm);
   const { tp, fp, fn } = oneVsRest(cm, options.labels, options.labelsSeen);
+  warnIllDefined(tp.map((t, k) => t + fp[k] + fn[k]), options);
   return tp.map((t, k) => {
     const den = t + fp[k] + fn[k];
     return den === 0 ? zd : t / den;
@@ -340,6 +400,11 @@ export function sklearnJaccardPerClass(
  * assert.equal(sklearnJaccardScore(cm, { average: "macro" }), (2 / 3 + 1 / 2) / 2);
  * assert.equal(sklearnJaccardScore(cm, { average: "macro", labels: [0, 1, 2] }), (2 / 3 + 1 / 2) / 3);
  * assert.equal(sklearnJaccardScore(cm, { average: "micro" }), 3 / 5);
+ *
+ * // Warnings as scikit-learn issues them: class 2 is neither true nor predicted.
+ * const warnings: string[] = [];
+ * sklearnJaccardScore(cm, { average: "macro", labels: [0, 2], onWarning: (w) => warnings.push(w.category) });
+ * assert.deepEqual(warnings, ["UndefinedMetricWarning"]);
  * ```
  *
  * @param cm Exact state.
@@ -384,8 +449,10 @@ export function sklearnJaccardScore(
       labels: [pos],
       zeroDivision: options.zeroDivision,
       labelsSeen: seen,
+      onWarning: options.onWarning,
     })[0];
   }
+  warnPosLabelIgnored(`'${average}'`, options);
   checkWeights(cm);
   if (average === "samples") {
     throw new SklearnError(
@@ -398,8 +465,10 @@ export function sklearnJaccardScore(
     // Integer sums (exact), one float64 division.
     const num = tp.reduce((a, b) => a + b, 0);
     const den = tp.reduce((a, t, k) => a + t + fp[k] + fn[k], 0);
+    warnIllDefined([den], options);
     return den === 0 ? zd : num / den;
   }
+  warnIllDefined(tp.map((t, k) => t + fp[k] + fn[k]), options);
   const jac = tp.map((t, k) => {
     const den = t + fp[k] + fn[k];
     return den === 0 ? zd : t / den;
