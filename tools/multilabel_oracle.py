@@ -156,6 +156,25 @@ def torchmetrics_cases(rng):
                                 cases.append({"name": f"multilabel-{ml_id}", "call": "multilabel_jaccard_index" if functional else "MultilabelJaccardIndex",
                                               "options": opts, "preds": preds, "preds_dtype": pdtype,
                                               "target": target, "batches": [2, 1], **run_case(fn)})
+    # edge cases: no true label anywhere (weighted divides 0 by 0), nothing at all, and a
+    # sigmoid that applies per update (logits in the first update, probabilities in the second)
+    edge = [
+        ("no-true-label", [[[0.9, 0.2], [0.1, 0.1]]], [[[0, 0], [0, 0]]], [1]),
+        ("nothing", [[[0.1, 0.2], [0.1, 0.1]]], [[[0, 0], [0, 0]]], [1]),
+        ("sigmoid-per-update", [[[3.0, 0.3], [0.2, -1.0]], [[0.3, 0.6], [0.45, 0.2]]],
+         [[[1, 1], [0, 0]], [[1, 1], [1, 0]]], [1, 1]),
+    ]
+    for name, preds, target, batches in edge:
+        for avg in ("macro", "micro", "weighted", "none"):
+            for zd in (0.0, 1.0):
+                opts = {"num_labels": 2, "threshold": 0.5, "average": avg, "ignore_index": None, "zero_division": zd}
+
+                def fn(opts=opts, preds=preds, target=target, batches=batches):
+                    return updates(MultilabelJaccardIndex(**opts), preds, target, batches, "float32")
+
+                cases.append({"name": f"multilabel-{name}", "call": "MultilabelJaccardIndex", "options": opts,
+                              "preds": preds, "preds_dtype": "float32", "target": target, "batches": batches,
+                              **run_case(fn)})
     # state-level: counts past 2^24 set on the module
     for k in range(4):
         L = 3 + k
