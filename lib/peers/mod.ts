@@ -20,3 +20,4 @@ export * from "./detectron2.ts";
 export * from "./monai.ts";
 export * from "./cityscapes.ts";
 export * from "./cityscapes_categories.ts";
+export * from "./torchmetrics_legacy.ts";

@@ -7,6 +7,8 @@ import {
   torchmetricsIoUPerImageClass,
   torchmetricsJaccardIndex,
   torchmetricsJaccardPerClass,
+  torchmetricsLegacyJaccardIndex,
+  torchmetricsLegacyJaccardPerClass,
   torchmetricsMeanIoU,
   torchmetricsMeanIoUPerClass,
   torchmetricsMeanIoUPerImage,
@@ -129,4 +131,60 @@ Deno.test("torchmetrics multilabel: absent labels kept in macro with the zero-di
   // weighted by support (TP + FN): 2 and 2.
   assert.equal(torchmetricsMultilabelJaccardIndex([l0, l1, l2], { average: "weighted" }), 0.75);
   assert.deepEqual(torchmetricsMultilabelJaccardPerLabel([l0, l1, l2]), [0.5, 1, 0]);
+});
+
+Deno.test("torchmetrics 0.7-0.10 JaccardIndex, hand-worked from the v0.10.3 source", () => {
+  // target [0, 0, 1, 1, 2], pred [0, 0, 1, 0, 1]: inter [2, 1, 0], union [3, 3, 1]
+  const cm = new ConfusionMatrix(3).update([0, 0, 1, 1, 2], [0, 0, 1, 0, 1]);
+  const f = Math.fround;
+  assert.deepEqual(torchmetricsLegacyJaccardPerClass(cm), [f(2 / 3), f(1 / 3), 0]);
+  // macro = elementwise_mean: mean over all three (class 2's union is 1, not absent)
+  const mean = f(f(f(2 / 3) + f(1 / 3)) / 3);
+  assert.equal(torchmetricsLegacyJaccardIndex(cm), mean);
+  assert.equal(torchmetricsLegacyJaccardIndex(cm, { average: "elementwise_mean" }), mean);
+  assert.equal(torchmetricsLegacyJaccardIndex(cm, { average: "sum" }), 1);
+  assert.equal(torchmetricsLegacyJaccardIndex(cm, { average: "micro" }), f(3 / 7));
+  // weighted: row sums [2, 2, 1] / 5, times the scores: 0.4 * 2/3 + 0.4 * 1/3 + 0.2 * 0
+  const w = torchmetricsLegacyJaccardIndex(cm, { average: "weighted" });
+  assert.ok(Math.abs(w - 0.4) < 1e-7, `${w}`);
+  // ignore_index 2: row 2 zeroed, so class 1 loses its false positive; class 2 cut out
+  assert.deepEqual(torchmetricsLegacyJaccardPerClass(cm, { ignoreIndex: 2 }), [f(2 / 3), 0.5]);
+  assert.equal(torchmetricsLegacyJaccardIndex(cm, { ignoreIndex: 2, average: "micro" }), f(3 / 5));
+  assert.throws(
+    () => torchmetricsLegacyJaccardIndex(cm, { ignoreIndex: 2, average: "weighted" }),
+    /size of tensor a \(3\) must match the size of tensor b \(2\)/,
+  );
+  // ignore_index outside the class range changes nothing in compute
+  assert.equal(torchmetricsLegacyJaccardIndex(cm, { ignoreIndex: 255 }), mean);
+  // absent class (union 0) takes absent_score
+  const cm4 = new ConfusionMatrix(4).update([0, 0, 1, 1, 2], [0, 0, 1, 0, 1]);
+  assert.deepEqual(torchmetricsLegacyJaccardPerClass(cm4, { absentScore: 1 }), [
+    f(2 / 3),
+    f(1 / 3),
+    0,
+    1,
+  ]);
+  assert.equal(
+    torchmetricsLegacyJaccardIndex(cm4, { absentScore: 1 }),
+    f(f(f(f(2 / 3) + f(1 / 3)) + 1) / 4),
+  );
+  assert.throws(() => torchmetricsLegacyJaccardIndex(new ConfusionMatrix(3, { ignoreIndex: 255 })));
+});
+
+Deno.test("torchmetrics MeanIoU batchSize is batches of that size, the last taking the rest", () => {
+  const stats = new SegmentationStats(3);
+  const imgs: [number[], number[]][] = [
+    [[0, 1, 2, 2], [0, 1, 1, 2]],
+    [[1, 1, 0, 0], [1, 0, 0, 0]],
+    [[2, 2, 2, 0], [2, 2, 1, 0]],
+    [[0, 0, 0, 1], [0, 2, 0, 1]],
+    [[1, 2, 1, 2], [1, 2, 2, 2]],
+  ];
+  for (const [t, p] of imgs) stats.addImage(t, p);
+  assert.deepEqual(
+    torchmetricsMeanIoU(stats, { batchSize: 2 }),
+    torchmetricsMeanIoU(stats, { batches: [2, 2, 1] }),
+  );
+  assert.throws(() => torchmetricsMeanIoU(stats, { batchSize: 2, batches: [5] }), RangeError);
+  assert.throws(() => torchmetricsMeanIoU(stats, { batchSize: 0 }), RangeError);
 });
