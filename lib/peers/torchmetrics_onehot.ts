@@ -8,7 +8,7 @@
  */
 
 import type { MultilabelStats } from "../core/multilabel_stats.ts";
-import { torchColumnSums32, torchSum32 } from "../float32/reduction_order.ts";
+import { torchColumnSums32, torchRowSums32, torchSum32 } from "../float32/reduction_order.ts";
 import { f32 } from "./_torchmetrics_shared.ts";
 import { TorchmetricsError } from "./torchmetrics_multilabel.ts";
 
@@ -26,6 +26,12 @@ export interface TorchmetricsOneHotMeanIoUOptions {
    * integer); the classes themselves are the state's.
    */
   numClasses?: number | null;
+  /**
+   * `"1.8"` (default; 1.8 and later, PR #2892): mean over every valid (image, class) cell.
+   * `"1.5"` (1.5 to 1.7, PR #2698, from the source, not run): per update, the mean over images
+   * of each image's mean over all classes (union = 0 counts as 0), then the mean over updates.
+   */
+  version?: "1.8" | "1.5";
   /** float32 lanes of the CPU that ran torch (default 8, AVX2). */
   vectorWidth?: number;
 }
@@ -57,13 +63,17 @@ function oneHotState(
   stats: MultilabelStats,
   options: TorchmetricsOneHotMeanIoUOptions,
   perClass: boolean,
-): { score: number[]; count: number[]; K: number; vw: number } {
+): { score: number[]; count: number[]; K: number; vw: number; updates: number } {
   const nc = options.numClasses ?? null;
   if (nc !== null && !(nc > 0)) {
     throw new TorchmetricsError(
       "ValueError",
       `Expected argument \`num_classes\` must be \`None\` or a positive integer, but got ${nc}.`,
     );
+  }
+  const version = options.version ?? "1.8";
+  if (version !== "1.8" && version !== "1.5") {
+    throw new RangeError(`Expected version "1.8" or "1.5", but found ${version}`);
   }
   const bg = options.includeBackground ?? true;
   const vw = options.vectorWidth ?? 8;
@@ -72,6 +82,7 @@ function oneHotState(
   const score = new Array<number>(perClass ? K : 1).fill(0);
   const count = new Array<number>(perClass ? K : 1).fill(0);
   let i = 0;
+  let updates = 0;
   for (const n of sizesOf(stats.numImages, options.batches)) {
     // the update's (N, K) table of float32 IoU, 0 where the union is 0 (those cells are masked
     // out by `score * valid_classes`, which leaves them 0)
@@ -84,14 +95,23 @@ function oneHotState(
         if (union > 0) count[perClass ? c : 0]++;
       }
     }
-    if (perClass) {
+    updates++;
+    if (version === "1.5") {
+      if (perClass) {
+        const sums = torchColumnSums32(cells, n, K, vw);
+        for (let c = 0; c < K; c++) score[c] = f32(score[c] + f32(sums[c] / n));
+      } else {
+        const means = torchRowSums32(cells, n, K, vw).map((s) => f32(s / K));
+        score[0] = f32(score[0] + f32(torchSum32(means, vw) / n));
+      }
+    } else if (perClass) {
       const sums = torchColumnSums32(cells, n, K, vw);
       for (let c = 0; c < K; c++) score[c] = f32(score[c] + sums[c]);
     } else {
       score[0] = f32(score[0] + torchSum32(cells, vw));
     }
   }
-  return { score, count, K, vw };
+  return { score, count, K, vw, updates };
 }
 
 /**
@@ -120,7 +140,8 @@ export function torchmetricsOneHotMeanIoU(
   stats: MultilabelStats,
   options: TorchmetricsOneHotMeanIoUOptions = {},
 ): number {
-  const { score, count, K, vw } = oneHotState(stats, options, false);
+  const { score, count, K, vw, updates } = oneHotState(stats, options, false);
+  if (options.version === "1.5") return f32(score[0] / updates);
   if (K === 0) return NaN; // nanmean of an empty tensor
   // score / num_batches broadcast to K equal values, then nanmean
   const v = f32(score[0] / count[0]);
@@ -151,7 +172,8 @@ export function torchmetricsOneHotMeanIoUPerClass(
   stats: MultilabelStats,
   options: TorchmetricsOneHotMeanIoUOptions = {},
 ): number[] {
-  const { score, count } = oneHotState(stats, options, true);
+  const { score, count, updates } = oneHotState(stats, options, true);
+  if (options.version === "1.5") return score.map((s) => f32(s / updates));
   return score.map((s, c) => {
     const v = f32(s / count[c]);
     return Number.isNaN(v) ? -1 : v;

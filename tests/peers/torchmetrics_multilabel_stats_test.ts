@@ -115,6 +115,11 @@ Deno.test("torchmetrics one-hot MeanIoU: multi-hot cells, absent cells skipped, 
   assert.deepEqual(torchmetricsOneHotMeanIoUPerClass(s), [0.5, 0.5]);
   assert.equal(torchmetricsOneHotMeanIoU(s, { includeBackground: false }), 0.5); // (1 + 0) / 2
   assert.equal(torchmetricsOneHotMeanIoU(s, { batches: 1 }), 0.5);
+  // 1.5-1.7: absent cells count 0, image means (3/4, 0), then the mean over images
+  assert.equal(torchmetricsOneHotMeanIoU(s, { version: "1.5" }), 0.375);
+  assert.deepEqual(torchmetricsOneHotMeanIoUPerClass(s, { version: "1.5" }), [0.25, 0.5]);
+  // two updates of one image each: the same means, averaged over updates
+  assert.equal(torchmetricsOneHotMeanIoU(s, { version: "1.5", batches: 1 }), 0.375);
   const empty = new MultilabelStats(2).addImageMasks([0, 0, 0, 0], [0, 0, 0, 0]);
   assert.ok(Number.isNaN(torchmetricsOneHotMeanIoU(empty)));
   assert.deepEqual(torchmetricsOneHotMeanIoUPerClass(empty), [-1, -1]);
