@@ -256,7 +256,7 @@ def smp_histc_records(F):
         torch.set_num_threads(threads)
         tp, fp, fn, tn = F.get_stats(output, target, mode="multiclass", num_classes=2, ignore_index=255)
         cases = []
-        for name in ["iou_score", "f1_score", "accuracy", "recall"]:
+        for name in SMP_METRICS:
             for v in [{"reduction": "none"}, {"reduction": "micro"}, {"reduction": "macro"}]:
                 res, err, warns = capture(lambda: getattr(F, name)(tp, fp, fn, tn, **v))
                 cases.append({"metric": name, "params": v, "value": bits(res) if res is not None else None,
