@@ -127,17 +127,27 @@ def run_case(IoUMetric, load_seg_map, case):
     fake_self = types.SimpleNamespace(reduce_zero_label=case["reduce_zero_label"], backend_args=None,
                                       imdecode_backend="pillow")
     samples = []
+    torch.set_num_threads(case.get("threads", 1))
     for img in case["images"]:
         h, w = img["shape"]
-        results = {"seg_map_path": np.array(img["gt"], dtype=np.uint8).reshape(h, w),
+        if "gt_runs" in img:  # large images are stored as runs of equal values, in memory order
+            img_gt = expand(img["gt_runs"])
+            img_pred = expand(img["pred_runs"])
+        else:
+            img_gt, img_pred = img["gt"], img["pred"]
+        results = {"seg_map_path": np.array(img_gt, dtype=np.uint8).reshape(h, w),
                    "reduce_zero_label": case["reduce_zero_label"],
                    "label_map": None if case["label_map"] is None else
                    {int(k): v for k, v in case["label_map"].items()},
                    "seg_fields": []}
         load_seg_map(fake_self, results)
         gt = results["gt_seg_map"]
-        out["gt_loaded"].append([int(v) for v in gt.ravel()])
-        pred = torch.tensor(np.array(img["pred"], dtype=np.int64).reshape(1, h, w))
+        if "gt_runs" in img:
+            assert (gt.ravel() == np.asarray(img_gt, dtype=np.uint8)).all()
+            out["gt_loaded"].append(None)  # unchanged (no reduce_zero_label, no label_map)
+        else:
+            out["gt_loaded"].append([int(v) for v in gt.ravel()])
+        pred = torch.tensor(np.asarray(img_pred, dtype=np.int64).reshape(1, h, w))
         samples.append({"gt_sem_seg": {"data": torch.from_numpy(gt.astype(np.int64))[None]},
                         "pred_sem_seg": {"data": pred}})
     with warnings.catch_warnings(record=True) as caught:
@@ -159,6 +169,10 @@ def run_case(IoUMetric, load_seg_map, case):
         out["raw"] = {k: f32_record(v) for k, v in raw.items()}
         out["summary"] = {k: f32_record(v) for k, v in summary.items()}
     return out
+
+
+def expand(runs):
+    return np.repeat(np.array([v for v, _ in runs], dtype=np.uint8), [n for _, n in runs])
 
 
 def rng_images(seed, n, h, w, C, ignore_frac=0.1, pred_max=None, gt_values=None):
@@ -209,6 +223,15 @@ def scenarios():
         for opts in option_sets:
             cases.append({**base, **extra, "num_classes": C, "images": imgs, **opts})
         out.append({"name": name, "cases": cases})
+    # Past 2^24 pixels of class 0 in one image: torch's float32 histc stops at 2^24 per thread
+    # chunk, and the chunks depend on torch.get_num_threads().
+    n = 4097 * 4097
+    big = {"shape": [4097, 4097], "gt_runs": [[0, 2**24 + 100], [255, 50], [1, n - 2**24 - 150]],
+           "pred_runs": [[0, 2**24 + 20], [1, 90], [2, n - 2**24 - 110]]}
+    small = rng_images(7, 1, 4, 4, 3)[0]
+    big_cases = [{**base, "num_classes": 3, "images": [big, small], "metrics": ["mIoU", "mDice", "mFscore"],
+                  "nan_to_num": None, "beta": 1, "threads": t} for t in (1, 2, 3)]
+    out.append({"name": "past_2^24_pixels_threads", "cases": big_cases})
     err = {**base, "num_classes": 3, "images": all_ignored, "metrics": ["mAP"], "nan_to_num": None, "beta": 1}
     out.append({"name": "unsupported_metric", "cases": [err]})
     return out
