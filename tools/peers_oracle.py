@@ -7,7 +7,8 @@ Usage (from the repository root):
     .venv-peers/bin/pip install torch torchmetrics scikit-learn numpy
     .venv-peers/bin/python tools/peers_oracle.py [--out golden/peers]
 
-Writes `golden/peers/peers-torchmetrics-<version>.json` and
+Writes `golden/peers/peers-torchmetrics-<version>-<capability>.json` (run it once per
+`ATEN_CPU_CAPABILITY`: `avx2`, `default`; torch.sum and torch.histc cases included) and
 `golden/peers/peers-sklearn-<version>.json` (JSON indented by 2, as committed; `--only
 scikit-learn` needs no torch: `.venv-oracle/bin/python tools/peers_oracle.py --only scikit-learn`).
 Each file has a top-level `library` ("torchmetrics" / "scikit-learn") and `library_version`
