@@ -55,7 +55,11 @@ export interface Comparison {
 
 /** Options of {@linkcode compare}. */
 export interface CompareOptions {
-  /** Batch sizes for the per-batch definitions (default `[8]`). */
+  /**
+   * Batch sizes for the per-batch definitions (default `[8]`). When given, the first is also
+   * the batch size of the library profiles that accumulate per `update()` call (torchmetrics
+   * `MeanIoU`); when not, they emulate one `update()` with every image.
+   */
   batchSizes?: readonly number[];
 }
 
@@ -228,7 +232,7 @@ export function compare(
     absentClasses: absent,
     predictedOnlyClasses: predictedOnly,
     definitions: out,
-    libraries: runProfiles(stats),
+    libraries: runProfiles(stats, { batchSize: options.batchSizes?.[0] }),
   };
 }
 

@@ -34,8 +34,23 @@ export interface Profile {
   checkedAgainst: "real library runs" | "hand-worked examples";
   /** `"confusion-matrix"`: dataset counts suffice; `"per-image"`: needs `SegmentationStats`. */
   input: "confusion-matrix" | "per-image";
-  /** The value the library would report (as a fraction in [0, 1]). */
-  compute(stats: SegmentationStats | ConfusionMatrix): number;
+  /**
+   * The value the library would report (as a fraction in [0, 1]). Profiles whose library
+   * accumulates per `update()` call read `context.batchSize`.
+   */
+  compute(stats: SegmentationStats | ConfusionMatrix, context?: ProfileContext): number;
+  /** The description for a context, where the context changes what the row emulates. */
+  describe?(context: ProfileContext): string;
+}
+
+/** How the user ran the library, where it changes the result. */
+export interface ProfileContext {
+  /**
+   * Images per `update()` call (the data loader's batch size). Default: one `update()` with
+   * every image. torchmetrics `segmentation.MeanIoU` sums its per-batch scores in float32, so
+   * the batch size changes the last bits (and, before 1.8, the definition).
+   */
+  batchSize?: number;
 }
 
 function matrixOf(stats: SegmentationStats | ConfusionMatrix): ConfusionMatrix {
@@ -115,9 +130,15 @@ export const PROFILES: readonly Profile[] = [
     versions: ">=1.8",
     description:
       "segmentation.MeanIoU(), one update() with every image: mean over valid (image, class) cells (pair mean)",
+    describe: (context) =>
+      context.batchSize === undefined
+        ? "segmentation.MeanIoU(), one update() with every image: mean over valid (image, class) cells (pair mean)"
+        : `segmentation.MeanIoU(), one update() per batch of ${context.batchSize} images: mean ` +
+          "over valid (image, class) cells (pair mean)",
     checkedAgainst: REAL,
     input: "per-image",
-    compute: (s) => torchmetricsMeanIoU(imagesOf(s, "torchmetrics-meaniou")),
+    compute: (s, context) =>
+      torchmetricsMeanIoU(imagesOf(s, "torchmetrics-meaniou"), { batchSize: context?.batchSize }),
   },
   {
     name: "torchmetrics-meaniou-1.5",
@@ -319,18 +340,26 @@ export interface ProfileValue {
  * const sk = runProfiles(new SegmentationStats(3)).find((r) => r.name === "sklearn-jaccard-macro")!;
  * assert.equal(sk.errorClass, "ValueError");
  * assert.match(sk.error!, /^Found empty input array/);
+ *
+ * // torchmetrics MeanIoU as a training loop feeds it: one update() per batch of 1 image.
+ * const tm = runProfiles(stats, { batchSize: 1 }).find((r) => r.name === "torchmetrics-meaniou")!;
+ * assert.match(tm.description, /one update\(\) per batch of 1 images/);
  * ```
  *
  * @param stats The exact state.
+ * @param context How the libraries were run (batch size), where it changes the result.
  * @returns One row per profile, in registry order.
  */
-export function runProfiles(stats: SegmentationStats | ConfusionMatrix): ProfileValue[] {
+export function runProfiles(
+  stats: SegmentationStats | ConfusionMatrix,
+  context: ProfileContext = {},
+): ProfileValue[] {
   return PROFILES.map((p) => {
     const row: ProfileValue = {
       name: p.name,
       library: p.library,
       versions: p.versions,
-      description: p.description,
+      description: p.describe?.(context) ?? p.description,
       checkedAgainst: p.checkedAgainst,
       value: NaN,
     };
@@ -339,7 +368,7 @@ export function runProfiles(stats: SegmentationStats | ConfusionMatrix): Profile
       return row;
     }
     try {
-      row.value = p.compute(stats);
+      row.value = p.compute(stats, context);
     } catch (e) {
       row.error = (e as Error).message;
       if (e instanceof SklearnError) row.errorClass = e.errorClass;

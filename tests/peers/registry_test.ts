@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { compare, ConfusionMatrix, getProfile, PROFILES, runProfiles } from "../../mod.ts";
+import {
+  compare,
+  ConfusionMatrix,
+  getProfile,
+  PROFILES,
+  runProfiles,
+  torchmetricsMeanIoU,
+} from "../../mod.ts";
 import { near6, TOY_TABLE, toyStats } from "./toy.ts";
 
 Deno.test("registry: unique names, each library's worked-example value", () => {
@@ -60,4 +67,20 @@ Deno.test("compare lists every library profile beside the definitions", () => {
   // From a confusion matrix alone, per-image profiles say why they have no value.
   const fromCm = compare(toyStats().confusionMatrix);
   assert.match(fromCm.libraries.find((r) => r.name === "monai-meaniou")!.error!, /per-image/);
+});
+
+Deno.test("runProfiles: torchmetrics MeanIoU takes the batch size and says so", () => {
+  const stats = toyStats();
+  const once = runProfiles(stats).find((r) => r.name === "torchmetrics-meaniou")!;
+  const perImage = runProfiles(stats, { batchSize: 1 }).find((r) =>
+    r.name === "torchmetrics-meaniou"
+  )!;
+  assert.match(once.description, /one update\(\) with every image/);
+  assert.match(perImage.description, /one update\(\) per batch of 1 images/);
+  assert.equal(once.value, torchmetricsMeanIoU(stats));
+  assert.equal(perImage.value, torchmetricsMeanIoU(stats, { batches: [1, 1, 1] }));
+  // The other rows do not depend on it.
+  const other = (rows: ReturnType<typeof runProfiles>) =>
+    rows.filter((r) => r.name !== "torchmetrics-meaniou").map((r) => [r.name, r.value]);
+  assert.deepEqual(other(runProfiles(stats, { batchSize: 1 })), other(runProfiles(stats)));
 });
