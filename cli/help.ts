@@ -25,9 +25,10 @@ const COMMON = `Input flags:
                        ties go to the first maximum, as in Keras; PNG files stay labels
   --max-pixels P       refuse to read more than P values at once: a whole file, or one image
                        of a stack of more than 64 MiB (default 268435456 = 2^28)
-  --batch-size B[,B]   batch size(s) for per-batch definitions and Keras (default 8)
-  --jobs N             read and decode files on N threads (default 1); every result is the
-                       same for every N
+  --batch-size B[,B]   batch size(s) for per-batch definitions, Keras and torchmetrics
+                       MeanIoU's update() calls (default 8)
+  --jobs N             read, decode and count files on N threads (default 1); every result
+                       is the same for every N
 Output flags:
   --format F           table (default) | json | csv | markdown
   --out FILE           write the output to FILE (only if the whole run succeeds; never an
