@@ -143,7 +143,7 @@ tests "deno test (unit, property, doc examples)" "$DENO" test -A --doc --ignore=
 tests_gpu "deno test (WebGPU and tfjs backends)" "$DENO" test -A --doc ${GPU_TESTS//,/ } ${GPU_DOCS//,/ }
 # The replay prints a line per record of the peer libraries ("<file>: ok  ..."); keep the rest.
 step_showing '^[^ ]+: [^ ]+@[^ ]+: [0-9]+ passed|^[0-9]+ passed, [0-9]+ failed$' \
-  "golden replay (golden/keras and golden/peers)" "$DENO" task golden
+  "golden replay (golden/keras, golden/keras-state and golden/peers)" "$DENO" task golden
 # The dry run lists the files JSR would get; none may be a test, tool, golden or notebook file.
 publish_dry_run() {
   local out files bad
