@@ -61,3 +61,35 @@ export function torchLanes(
 ): number {
   return options.vectorWidth ?? torchVectorWidth(options.cpuCapability ?? "avx2");
 }
+
+/**
+ * Images per `update()` call: one call with every image by default, a batch size (the last
+ * call takes the rest), or the sizes themselves (checked to add up to the images).
+ */
+export function updateBatchSizes(
+  numImages: number,
+  batches?: readonly number[] | number,
+): number[] {
+  if (batches === undefined) return numImages > 0 ? [numImages] : [];
+  if (typeof batches === "number") {
+    if (!Number.isInteger(batches) || batches < 1) {
+      throw new RangeError(`Expected batches to be an integer >= 1, but found ${batches}`);
+    }
+    const out: number[] = [];
+    for (let k = 0; k < numImages; k += batches) out.push(Math.min(batches, numImages - k));
+    return out;
+  }
+  let sum = 0;
+  for (const b of batches) {
+    if (!Number.isInteger(b) || b < 1) {
+      throw new RangeError(`Expected every batch size to be an integer >= 1, but found ${b}`);
+    }
+    sum += b;
+  }
+  if (sum !== numImages) {
+    throw new RangeError(
+      `Expected batch sizes to add up to the ${numImages} images, but they add up to ${sum}`,
+    );
+  }
+  return [...batches];
+}

@@ -28,6 +28,7 @@ import {
   safeDivide,
   torchLanes,
   type TorchmetricsZeroDivision,
+  updateBatchSizes,
   zeroValue,
 } from "./_torchmetrics_shared.ts";
 
@@ -336,32 +337,6 @@ export interface TorchmetricsMeanIoUOptions {
   vectorWidth?: number;
 }
 
-/** Splits images into update() calls. */
-function batchSizes(numImages: number, batches?: readonly number[] | number): number[] {
-  if (batches === undefined) return numImages > 0 ? [numImages] : [];
-  if (typeof batches === "number") {
-    if (!Number.isInteger(batches) || batches < 1) {
-      throw new RangeError(`Expected batches to be an integer >= 1, but found ${batches}`);
-    }
-    const out: number[] = [];
-    for (let k = 0; k < numImages; k += batches) out.push(Math.min(batches, numImages - k));
-    return out;
-  }
-  let sum = 0;
-  for (const b of batches) {
-    if (!Number.isInteger(b) || b < 1) {
-      throw new RangeError(`Expected every batch size to be an integer >= 1, but found ${b}`);
-    }
-    sum += b;
-  }
-  if (sum !== numImages) {
-    throw new RangeError(
-      `Expected batch sizes to add up to the ${numImages} images, but they add up to ${sum}`,
-    );
-  }
-  return [...batches];
-}
-
 interface ImageCells {
   inter: number[];
   union: number[];
@@ -395,7 +370,7 @@ function meanIoUState(
   if (options.batchSize !== undefined && options.batches !== undefined) {
     throw new RangeError("Expected batches or batchSize, but found both");
   }
-  const sizes = batchSizes(stats.numImages, options.batches ?? options.batchSize);
+  const sizes = updateBatchSizes(stats.numImages, options.batches ?? options.batchSize);
   const score = new Array<number>(perClass ? K : 1).fill(0);
   const count = new Array<number>(perClass ? K : 1).fill(0);
   let updates = 0;

@@ -69,6 +69,19 @@ export function torchmetricsMultilabelJaccardIndex(
   labels: readonly ConfusionMatrix[],
   options: TorchmetricsMultilabelOptions = {},
 ): number {
+  return reduceLabels(multilabelParts(labels), options, null);
+}
+
+/**
+ * `_jaccard_index_reduce` for the multilabel task, in float32: `micro` pools TP and the
+ * denominators, `macro` and `weighted` sum `w * IoU / sum(w)` in torch's order. `ignore`: the
+ * functional form's `ignore_index` inside [0, L), which drops that label.
+ */
+function reduceLabels(
+  parts: readonly { tp: number; fn: number; denom: number }[],
+  options: TorchmetricsMultilabelOptions,
+  ignore: number | null,
+): number {
   const average = options.average ?? "macro";
   if (!["macro", "micro", "weighted"].includes(average)) {
     throw new RangeError(
@@ -78,16 +91,21 @@ export function torchmetricsMultilabelJaccardIndex(
   const zd = options.zeroDivision ?? 0;
   zeroValue(zd);
   const vw = options.vectorWidth ?? 8;
-  const parts = multilabelParts(labels);
   const L = parts.length;
+  const ig = ignore !== null && ignore >= 0 && ignore < L ? ignore : null;
   if (average === "micro") {
     const num = torchSum32(parts.map((p) => p.tp), vw);
-    return safeDivide(num, torchSum32(parts.map((p) => p.denom), vw), zd);
+    let den = torchSum32(parts.map((p) => p.denom), vw);
+    if (ig !== null) den = f32(den - parts[ig].denom);
+    return safeDivide(num, den, zd);
   }
   const jaccard = parts.map((p) => safeDivide(p.tp, p.denom, zd));
   let weights: number[];
   if (average === "weighted") weights = parts.map((p) => f32(p.tp + p.fn));
-  else weights = new Array<number>(L).fill(1);
+  else {
+    weights = new Array<number>(L).fill(1);
+    if (ig !== null) weights[ig] = 0;
+  }
   const total = torchSum32(weights, vw);
   return torchSum32(weights.map((w, i) => f32(f32(w * jaccard[i]) / total)), vw);
 }
@@ -408,34 +426,8 @@ export function torchmetricsMultilabelJaccard(
   stats: MultilabelStats,
   options: TorchmetricsMultilabelStatsOptions = {},
 ): number {
-  const average = options.average ?? "macro";
-  if (!["macro", "micro", "weighted"].includes(average)) {
-    throw new RangeError(
-      `Expected average to be "macro", "micro" or "weighted", but found ${average}`,
-    );
-  }
-  const zd = options.zeroDivision ?? 0;
-  zeroValue(zd);
-  const vw = options.vectorWidth ?? 8;
-  const parts = statsParts(stats);
-  const L = parts.length;
-  const ig = options.functional ? options.ignoreIndex ?? null : null;
-  const igIn = ig !== null && ig >= 0 && ig < L;
-  if (average === "micro") {
-    const num = torchSum32(parts.map((p) => p.tp), vw);
-    let den = torchSum32(parts.map((p) => p.denom), vw);
-    if (igIn) den = f32(den - parts[ig].denom);
-    return safeDivide(num, den, zd);
-  }
-  const jaccard = parts.map((p) => safeDivide(p.tp, p.denom, zd));
-  let weights: number[];
-  if (average === "weighted") weights = parts.map((p) => f32(p.tp + p.fn));
-  else {
-    weights = new Array<number>(L).fill(1);
-    if (igIn) weights[ig] = 0;
-  }
-  const total = torchSum32(weights, vw);
-  return torchSum32(weights.map((w, i) => f32(f32(w * jaccard[i]) / total)), vw);
+  const ignore = options.functional ? options.ignoreIndex ?? null : null;
+  return reduceLabels(statsParts(stats), options, ignore);
 }
 
 /**

@@ -9,7 +9,7 @@
 
 import type { MultilabelStats } from "../core/multilabel_stats.ts";
 import { torchColumnSums32, torchRowSums32, torchSum32 } from "../float32/reduction_order.ts";
-import { f32 } from "./_torchmetrics_shared.ts";
+import { f32, updateBatchSizes } from "./_torchmetrics_shared.ts";
 import { TorchmetricsError } from "./torchmetrics_multilabel.ts";
 
 /** Options of {@linkcode torchmetricsOneHotMeanIoU}. */
@@ -34,28 +34,6 @@ export interface TorchmetricsOneHotMeanIoUOptions {
   version?: "1.8" | "1.5";
   /** float32 lanes of the CPU that ran torch (default 8, AVX2). */
   vectorWidth?: number;
-}
-
-function sizesOf(numImages: number, batches?: readonly number[] | number): number[] {
-  if (batches === undefined) return numImages > 0 ? [numImages] : [];
-  if (typeof batches === "number") {
-    if (!Number.isInteger(batches) || batches < 1) {
-      throw new RangeError(`Expected batches to be an integer >= 1, but found ${batches}`);
-    }
-    const out: number[] = [];
-    for (let k = 0; k < numImages; k += batches) out.push(Math.min(batches, numImages - k));
-    return out;
-  }
-  if (batches.some((b) => !Number.isInteger(b) || b < 1)) {
-    throw new RangeError(`Expected every batch size to be an integer >= 1, but found ${batches}`);
-  }
-  const sum = batches.reduce((a, b) => a + b, 0);
-  if (sum !== numImages) {
-    throw new RangeError(
-      `Expected batch sizes to add up to the ${numImages} images, but they add up to ${sum}`,
-    );
-  }
-  return [...batches];
 }
 
 /** The module's state after every update: score and valid-cell count (per class or one). */
@@ -83,7 +61,7 @@ function oneHotState(
   const count = new Array<number>(perClass ? K : 1).fill(0);
   let i = 0;
   let updates = 0;
-  for (const n of sizesOf(stats.numImages, options.batches)) {
+  for (const n of updateBatchSizes(stats.numImages, options.batches)) {
     // the update's (N, K) table of float32 IoU, 0 where the union is 0 (those cells are masked
     // out by `score * valid_classes`, which leaves them 0)
     const cells = new Float32Array(n * K);
