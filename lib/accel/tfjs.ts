@@ -3,14 +3,20 @@
  * counting in chunks, accumulated exactly on the host.
  *
  * Each chunk is uploaded as an int32 tensor, mapped to label codes (see `lib/accel/pair_table.ts`) with
- * tfjs ops, and counted with `tf.bincount` (byte labels skip the mapping: raw byte pairs are
- * counted in a 256 x 256 table, folded with the codes on the host):
+ * tfjs ops, and counted with one of three ops:
  *
- * - `cpu` and `wasm`: int32 weights (exact up to 2^31 - 1 per cell, so chunks are capped below
- *   2^31);
- * - `webgpu`: int32 results are wrong on tfjs-webgpu 4.22.0 (float bit patterns), so the count
- *   runs with float32 weights, which is exact only while every cell stays <= 2^24: chunks are
- *   capped at 2^24 pixels.
+ * - `"bincount"` (default on `cpu` and `wasm`): `tf.bincount` with int32 weights, exact up to
+ *   2^31 - 1 per cell, so chunks are capped below 2^31 (byte labels skip the mapping: raw byte
+ *   pairs are counted in a 256 x 256 table, folded with the codes on the host). Refused on
+ *   `webgpu`: int32 results are wrong there (float bit patterns), and its float32 bincount adds
+ *   with a compare-exchange loop per pixel that did not finish when millions of pixels share a bin
+ *   (one cell of 2^24 + 5 pixels in chunks of 2^22: no answer after six minutes on an NVIDIA
+ *   H200, 2026-11-28);
+ * - `"matMul"` (default on `webgpu`): the one-hot codes multiplied in float32,
+ *   `oneHot(true)^T x oneHot(pred)`. No atomics, so a busy bin costs what any bin costs; every
+ *   partial sum is an integer of at most the chunk's pixel count, exact while that is <= 2^24:
+ *   chunks are capped at 2^24 pixels (default: 2^24 one-hot values per chunk);
+ * - `"confusionMatrix"`: `tf.math.confusionMatrix` (int32; `cpu` only, see {@link checkTfjsOp}).
  *
  * Every chunk's counts are checked to sum to the chunk's pixel count; anything else throws.
  * {@link checkTfjsOp} refuses the combinations known to be wrong or unsupported.
@@ -35,8 +41,11 @@ export type TfCallback = InstanceType<Tf["Callback"]>;
 
 /** A tfjs backend name. */
 export type TfjsBackendName = "cpu" | "wasm" | "webgpu";
-/** A tfjs counting op: `"bincount"` (default) or `"confusionMatrix"` (`tf.math.confusionMatrix`). */
-export type TfjsMethod = "bincount" | "confusionMatrix";
+/**
+ * A tfjs counting op: `"bincount"`, `"matMul"` (float32 one-hot product) or `"confusionMatrix"`
+ * (`tf.math.confusionMatrix`); see the module documentation.
+ */
+export type TfjsMethod = "bincount" | "matMul" | "confusionMatrix";
 
 /**
  * Largest exact float32 count: beyond 2^24 float32 increments of 1 are lost, so a tfjs call that
@@ -72,7 +81,9 @@ export const INT32_MAX: number = 2 ** 31 - 1;
  *
  * Known facts (tfjs 4.22.0, measured in Deno): `tf.math.confusionMatrix` throws on wasm (int32
  * BatchMatMul unsupported) and returns float bit patterns as int32 on webgpu; `tf.bincount` with
- * int32 weights returns float bit patterns on webgpu; float32 counts stop at 2^24.
+ * int32 weights returns float bit patterns on webgpu, and with float32 weights it did not finish
+ * on an H200 when one bin held millions of pixels (a compare-exchange loop per pixel); float32
+ * counts stop at 2^24. `"matMul"` counts in float32 only.
  *
  * @example
  * ```ts
@@ -81,7 +92,10 @@ export const INT32_MAX: number = 2 ** 31 - 1;
  * checkTfjsOp("bincount", "cpu", "int32", 2 ** 22); // safe: no error
  * assert.throws(() => checkTfjsOp("confusionMatrix", "wasm", "int32", 10), /not supported/);
  * assert.throws(() => checkTfjsOp("bincount", "webgpu", "int32", 10), /wrong/);
+ * assert.throws(() => checkTfjsOp("bincount", "webgpu", "float32", 10), /busy bin/);
  * assert.throws(() => checkTfjsOp("bincount", "cpu", "float32", 2 ** 24 + 1), /2\^24/);
+ * checkTfjsOp("matMul", "webgpu", "float32", 2 ** 24); // safe: float32 partial sums <= 2^24
+ * assert.throws(() => checkTfjsOp("matMul", "webgpu", "int32", 10), /float32/);
  * ```
  */
 export function checkTfjsOp(
@@ -93,6 +107,14 @@ export function checkTfjsOp(
   if (op === "confusionMatrix" && backend === "wasm") {
     throw new Error(
       'tf.math.confusionMatrix is not supported by the tfjs wasm backend (int32 BatchMatMul); use method "bincount"',
+    );
+  }
+  if (op === "matMul" && countDtype !== "float32") {
+    throw new Error(`tfjs "matMul" counting runs in float32 only, but found ${countDtype}`);
+  }
+  if (backend === "webgpu" && op === "bincount" && countDtype === "float32") {
+    throw new Error(
+      'tf.bincount on tfjs-webgpu 4.22.0 adds float32 counts with a compare-exchange loop per pixel, which did not finish when one busy bin held millions of pixels; use method "matMul" (the webgpu default)',
     );
   }
   if (backend === "webgpu" && countDtype === "int32") {
@@ -186,9 +208,12 @@ export async function tfjsBackendWorks(backend: TfjsBackendName): Promise<boolea
 export interface TfjsCountOptions {
   /** tfjs backend. */
   backend: TfjsBackendName;
-  /** Counting op (default `"bincount"`). */
+  /** Counting op (default `"matMul"` on webgpu, `"bincount"` elsewhere). */
   method?: TfjsMethod;
-  /** Pixels per tfjs call (default 2^22); checked by {@link checkTfjsOp}. */
+  /**
+   * Pixels per tfjs call (default 2^22; for `"matMul"`, 2^24 one-hot values per call); checked
+   * by {@link checkTfjsOp}.
+   */
   chunkPixels?: number;
 }
 
@@ -215,13 +240,15 @@ export async function tfjsCountPairs(
   options: TfjsCountOptions,
 ): Promise<Float64Array> {
   const backend = options.backend;
-  const method = options.method ?? "bincount";
-  const chunk = options.chunkPixels ?? 2 ** 22;
+  const method = options.method ?? (backend === "webgpu" ? "matMul" : "bincount");
+  const H0 = coding.height, W0 = coding.width;
+  const chunk = options.chunkPixels ??
+    (method === "matMul" ? Math.floor(2 ** 24 / (H0 + W0)) : 2 ** 22);
   if (!Number.isInteger(chunk) || chunk < 1) {
     throw new RangeError(`Expected chunkPixels to be a positive integer, but found ${chunk}`);
   }
-  // tf.math.confusionMatrix always counts in int32; bincount counts in float32 on webgpu only
-  const countDtype = method === "bincount" && backend === "webgpu" ? "float32" : "int32";
+  // tf.math.confusionMatrix always counts in int32, matMul in float32; bincount in int32
+  const countDtype = method === "matMul" ? "float32" : "int32";
   checkTfjsOp(method, backend, countDtype, chunk);
   if (yTrue.length !== yPred.length) {
     throw new RangeError(
@@ -267,6 +294,11 @@ export async function tfjsCountPairs(
       ) as Tensor1D;
       if (method === "confusionMatrix") {
         return tf.math.confusionMatrix(tc, pc, H); // H x H, columns >= W stay empty
+      }
+      if (method === "matMul") {
+        // H x W: cell (r, c) = sum over pixels of [tc = r] * [pc = c], integers <= chunk <= 2^24
+        const oneT = tf.oneHot(tc, H, 1, 0, "float32"), oneP = tf.oneHot(pc, W, 1, 0, "float32");
+        return tf.reshape(tf.matMul(oneT, oneP, true, false), [K]);
       }
       const idx = tf.add(tf.mul(tc, tf.scalar(W, "int32")), pc) as Tensor1D;
       const weights = tf.tensor1d([], countDtype);

@@ -113,22 +113,26 @@ export class WebGpuCounter {
     info: WebGpuAdapterInfo,
     chunkPixels: number,
     kernel: WebGpuKernel,
+    workgroupBytes: number,
   ) {
     this.#device = device;
     this.info = info;
     this.chunkPixels = chunkPixels;
     this.kernel = kernel;
-    this.#maxLocal = device.limits.maxComputeWorkgroupStorageSize;
+    this.#maxLocal = workgroupBytes;
   }
 
   /**
    * Requests an adapter and a device; returns `null` when there is no WebGPU adapter.
    * `chunkPixels` caps the pixels per dispatch (for tests; default: as large as the limits allow);
    * `kernel` picks the counting kernel (default `"private"`; `"baseline"` is the earlier one, kept
-   * for `tools/gpu_check.ts`).
+   * for `tools/gpu_check.ts`); `workgroupBytes` caps the workgroup memory of the private
+   * histograms (default: the device's limit, but 2048 bytes on a software adapter, where the
+   * shader's compile time grows faster than linearly with it: about 1 s for 506 bins, 140 s for
+   * 4048 on llvmpipe).
    */
   static async create(
-    options: { chunkPixels?: number; kernel?: WebGpuKernel } = {},
+    options: { chunkPixels?: number; kernel?: WebGpuKernel; workgroupBytes?: number } = {},
   ): Promise<WebGpuCounter | null> {
     const kernel = options.kernel ?? "private";
     if (kernel !== "private" && kernel !== "baseline") {
@@ -164,7 +168,15 @@ export class WebGpuCounter {
       isFallbackAdapter: ai.isFallbackAdapter ??
         (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false,
     };
-    return new WebGpuCounter(device, info, chunk, kernel);
+    const limit = device.limits.maxComputeWorkgroupStorageSize;
+    const wb = options.workgroupBytes ?? (info.isFallbackAdapter ? Math.min(2048, limit) : limit);
+    if (!Number.isInteger(wb) || wb < 0 || wb > limit) {
+      device.destroy();
+      throw new RangeError(
+        `Expected workgroupBytes to be an integer in [0, ${limit}], but found ${wb}`,
+      );
+    }
+    return new WebGpuCounter(device, info, chunk, kernel, wb);
   }
 
   async #pipeline(coding: PairCoding, tk: WebGpuLabelKind, pk: WebGpuLabelKind) {
