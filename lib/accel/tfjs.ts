@@ -248,7 +248,9 @@ export async function tfjsCountPairs(
     throw new RangeError(`Expected chunkPixels to be a positive integer, but found ${chunk}`);
   }
   // tf.math.confusionMatrix always counts in int32, matMul in float32; bincount in int32
-  const countDtype = method === "matMul" ? "float32" : "int32";
+  const countDtype = method === "matMul" || (method === "bincount" && backend === "webgpu")
+    ? "float32"
+    : "int32";
   checkTfjsOp(method, backend, countDtype, chunk);
   if (yTrue.length !== yPred.length) {
     throw new RangeError(
@@ -297,7 +299,9 @@ export async function tfjsCountPairs(
       }
       if (method === "matMul") {
         // H x W: cell (r, c) = sum over pixels of [tc = r] * [pc = c], integers <= chunk <= 2^24
-        const oneT = tf.oneHot(tc, H, 1, 0, "float32"), oneP = tf.oneHot(pc, W, 1, 0, "float32");
+        // (int32 one-hot then a cast: tfjs-wasm 4.22.0's float32 oneHot writes the int32 bits of 1)
+        const oneT = tf.cast(tf.oneHot(tc, H), "float32");
+        const oneP = tf.cast(tf.oneHot(pc, W), "float32");
         return tf.reshape(tf.matMul(oneT, oneP, true, false), [K]);
       }
       const idx = tf.add(tf.mul(tc, tf.scalar(W, "int32")), pc) as Tensor1D;

@@ -23,9 +23,13 @@ Deno.test("checkTfjsOp refuses the known-wrong or unsupported combinations, and 
   );
   assert.throws(() => checkTfjsOp("confusionMatrix", "webgpu", "int32", 8), /wrong int32 results/);
   assert.throws(() => checkTfjsOp("bincount", "webgpu", "int32", 8), /wrong int32 results/);
-  assert.throws(() => checkTfjsOp("bincount", "webgpu", "float32", 2 ** 24 + 1), /at most 2\^24/);
+  assert.throws(() => checkTfjsOp("bincount", "cpu", "float32", 2 ** 24 + 1), /at most 2\^24/);
   assert.throws(() => checkTfjsOp("bincount", "cpu", "int32", 2 ** 31), /at most 2\^31 - 1/);
-  checkTfjsOp("bincount", "webgpu", "float32", 2 ** 24);
+  assert.throws(() => checkTfjsOp("bincount", "webgpu", "float32", 8), /busy bin/);
+  assert.throws(() => checkTfjsOp("matMul", "cpu", "int32", 8), /float32 only/);
+  assert.throws(() => checkTfjsOp("matMul", "webgpu", "float32", 2 ** 24 + 1), /at most 2\^24/);
+  checkTfjsOp("matMul", "webgpu", "float32", 2 ** 24);
+  checkTfjsOp("matMul", "cpu", "float32", 2 ** 24);
   checkTfjsOp("bincount", "wasm", "int32", 2 ** 31 - 1);
   checkTfjsOp("confusionMatrix", "cpu", "int32", 2 ** 22);
 });
@@ -60,8 +64,9 @@ Deno.test("tf.bincount with float32 weights really stops at 2^24 on cpu (why the
 });
 
 for (const backend of ["cpu", "wasm", "webgpu"] as const) {
-  for (const method of ["bincount", "confusionMatrix"] as const) {
+  for (const method of ["bincount", "matMul", "confusionMatrix"] as const) {
     if (method === "confusionMatrix" && backend !== "cpu") continue;
+    if (method === "bincount" && backend === "webgpu") continue; // refused: see checkTfjsOp
     Deno.test({
       name: `tfjsCountPairs(${backend}, ${method}) equals the host count across chunks`,
       ignore: !works[backend],
@@ -90,4 +95,34 @@ for (const backend of ["cpu", "wasm", "webgpu"] as const) {
       },
     });
   }
+}
+
+Deno.test("tfjsCountPairs refuses float32 bincount on webgpu (the busy-bin hang) before any work", async () => {
+  const a = new Uint8Array(4);
+  await assert.rejects(
+    tfjsCountPairs(a, a, pairCoding(2, [])!, { backend: "webgpu", method: "bincount" }),
+    /compare-exchange loop per pixel.*use method "matMul"/,
+  );
+});
+
+// One cell above 2^24: every pixel is the pair (1, 1). On webgpu (llvmpipe here; the default
+// "matMul" in chunks of 2^24 / 7 pixels) and with "matMul" on cpu. Expected counts by hand.
+for (const backend of ["cpu", "webgpu"] as const) {
+  Deno.test({
+    name: `tfjsCountPairs(${backend}, matMul): one cell of 2^24 + 5 pixels ends, exact`,
+    ignore: !works[backend],
+    fn: async () => {
+      const n = 2 ** 24 + 5;
+      const ones = new Uint8Array(n).fill(1);
+      const coding = pairCoding(2, [])!; // 4 x 3 table
+      const got = await tfjsCountPairs(ones, ones, coding, {
+        backend,
+        method: "matMul",
+        chunkPixels: 2 ** 22,
+      });
+      const expected = new Array(12).fill(0);
+      expected[1 * 3 + 1] = n;
+      assert.deepEqual([...got], expected);
+    },
+  });
 }
