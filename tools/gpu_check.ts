@@ -2,16 +2,22 @@
  * GPU check, prepared for a machine with a real GPU; `tools/gpu_check_pack.sh` packs it to run
  * offline there (the device has no Deno and no network):
  *
- *   deno run -A tools/gpu_check.ts [--pixels 2^28] [--big auto|yes|no] [--tfjs no] [--tfjs-timeout 45]
+ *   deno run -A tools/gpu_check.ts [--pixels 2^28] [--resident 2^26] [--big auto|yes|no]
+ *     [--rounds 3] [--tfjs no] [--tfjs-timeout 45]
  *
- * 1. exactness of the WebGPU shader (and of tfjs-webgpu on small inputs) against the plain
- *    reference (`ConfusionMatrix.update`): random uint8 / uint16 / int32 labels with ignore labels
- *    and the "drop" and "miss" policies, several chunks; with `--big`, a cell above 2^31
- *    (2^31 + 5 pairs, 2 GiB, WebGPU shader);
- * 2. throughput on `--pixels` uint8 pixels (C = 21), median of `--rounds`: plain, workers, WGSL;
- * 3. tfjs-webgpu last, each stage under `--tfjs-timeout` seconds: throughput on 2^24 pixels and
- *    a single cell of 2^24 + 5 (float32 chunks of 2^22);
- * 4. what raw tfjs-webgpu int32 ops return on this adapter (the reason for the guards).
+ * 1. exactness of the WebGPU shader, private-histogram kernel (and of tfjs-webgpu "matMul" on
+ *    small inputs) against the plain reference (`ConfusionMatrix.update`): random uint8 / uint16 /
+ *    int32 labels with ignore labels and the "drop" and "miss" policies, several chunks; one class
+ *    everywhere (2^24 + 5 pixels, every thread on one bin); C = 2, 21, 40, 62 and 100 (8, 8, 2,
+ *    1 copies and global atomics); with `--big`, a cell above 2^31 (2^31 + 5 pairs, 2 GiB);
+ * 2. kernel throughput on labels already on the device (`WebGpuCounter.timeResident`, one chunk of
+ *    uint8 labels, C = 21): the baseline kernel against the private-histogram kernel, random labels
+ *    and one class everywhere, in Gpx/s;
+ * 3. end-to-end throughput on `--pixels` uint8 pixels (C = 21), median of `--rounds`: plain,
+ *    workers, WGSL baseline, WGSL private (host arrays in, counts out: uploads included);
+ * 4. tfjs-webgpu last, each stage under `--tfjs-timeout` seconds: throughput on 2^24 pixels and
+ *    a single cell of 2^24 + 5 (method "matMul", the default since the float32 bincount hang);
+ * 5. what raw tfjs-webgpu int32 ops return on this adapter (the reason for the guards).
  *
  * Prints a compact table. Exits 0 with a message when there is no WebGPU adapter; exits 1 if any
  * exactness check fails. Every stage catches its own errors so one failure does not hide the rest.
@@ -22,12 +28,14 @@ import { ConfusionMatrix } from "../lib/core/confusion_matrix.ts";
 import { computeConfusionMatrix } from "../lib/accel/compute_confusion_matrix.ts";
 import { WebGpuCounter } from "../lib/accel/webgpu.ts";
 import { WorkerPool } from "../lib/accel/workers.ts";
+import { pairCoding } from "../lib/accel/pair_table.ts";
 import { loadTfjs, tfjsBackendWorks } from "../lib/accel/tfjs.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
     pixels: { type: "string", default: "2^28" },
+    resident: { type: "string", default: "2^26" },
     big: { type: "string", default: "auto" },
     rounds: { type: "string", default: "3" },
     tfjs: { type: "string", default: "yes" },
@@ -133,6 +141,11 @@ async function exact(
 const small = 2 ** 20 + 13;
 {
   const [t, p] = iid(small, 7);
+  // one class everywhere: every thread of every workgroup on one bin (the contention case)
+  const one = new Uint8Array(2 ** 24 + 5).fill(4);
+  const expectedOne = new Array(C * C).fill(0);
+  expectedOne[4 * C + 4] = one.length;
+  await exact("one class everywhere, one cell of 2^24 + 5", "webgpu", one, one, {}, expectedOne);
   // sprinkle ignore labels and out-of-range predictions
   const r = rng(99);
   for (let i = 0; i < small; i += 1 + (r() % 50)) t[i] = 255;
@@ -174,6 +187,38 @@ const small = 2 ** 20 + 13;
     );
   }
 }
+// every regime of the private histograms: 8, 2, 1 copies, global atomics (16 KiB of workgroup memory)
+for (const Cx of [2, 21, 40, 62, 100]) {
+  const s = performance.now();
+  let result = "exact";
+  try {
+    const n = 2 ** 22 + 7;
+    const [t0, p0] = iid(n, Cx);
+    const t = Uint16Array.from(t0, (v, i) => (v * 7 + i) % Cx); // "miss": true labels in range
+    const p = Uint16Array.from(p0, (v, i) => (v * 3 + (i >> 5)) % (Cx + 1));
+    const got = await computeConfusionMatrix(t, p, {
+      numClasses: Cx,
+      backend: "webgpu",
+      webgpu: gpu,
+      outOfRange: "miss",
+    });
+    const ref = new ConfusionMatrix(Cx, { outOfRange: "miss" }).update(t, p);
+    const same = got.counts().every((v, i) => v === ref.counts()[i]) &&
+      got.missed().every((v, i) => v === ref.missed()[i]);
+    if (!same) {
+      result = "MISMATCH";
+      failures++;
+    }
+  } catch (e) {
+    result = `error: ${String(e).slice(0, 120)}`;
+    failures++;
+  }
+  say(
+    `| C = ${Cx}, u16 labels, miss | webgpu | ${2 ** 22 + 7} | ${result} | ${
+      ((performance.now() - s) / 1000).toFixed(2)
+    } s |`,
+  );
+}
 const big = values.big === "yes" || (values.big === "auto" && !gpu.info.isFallbackAdapter);
 if (big) {
   try {
@@ -192,7 +237,41 @@ if (big) {
   say("| cell above 2^31 | webgpu | | skipped (--big no, or software adapter) | |");
 }
 
-// ---------------------------------------------------------------- 2. throughput (tfjs-webgpu last, below)
+// ---------------------------------------------------------------- 2. kernel throughput, resident
+const baseline = await WebGpuCounter.create({ kernel: "baseline" });
+{
+  say("");
+  const M = Math.min(gpu.chunkPixels, num(values.resident!));
+  say(
+    `kernel only: ${M} uint8 pixels already on the device, C = ${C}, median of ${
+      Math.max(ROUNDS, 5)
+    } dispatches (each with its table cleared and read back)`,
+  );
+  say("| labels | kernel | Gpx/s | exact |");
+  say("|---|---|---:|---|");
+  const coding = pairCoding(C, [])!;
+  const [t, p] = iid(M, 13);
+  const one = new Uint8Array(M).fill(4);
+  for (const [name, yt, yp] of [["random", t, p], ["one class", one, one]] as const) {
+    const ref = [...new ConfusionMatrix(C).update(yt, yp).counts()];
+    for (const [kname, counter] of [["baseline", baseline], ["private", gpu]] as const) {
+      try {
+        if (counter === null) throw new Error("no device");
+        const r = await counter.timeResident(yt, yp, coding, Math.max(ROUNDS, 5) + 1);
+        const secs = r.seconds.slice(1).sort((a, b) => a - b); // the first round warms up
+        const med = secs[secs.length >> 1];
+        const K = C + 1;
+        const same = ref.every((v, i) => v === r.table[Math.floor(i / C) * K + (i % C)]);
+        if (!same) failures++;
+        say(`| ${name} | ${kname} | ${(M / med / 1e9).toFixed(2)} | ${same ? "yes" : "NO"} |`);
+      } catch (e) {
+        say(`| ${name} | ${kname} | error: ${String(e).slice(0, 120)} | |`);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- 3. end to end (tfjs-webgpu last, below)
 say("");
 say(
   `throughput: ${N} uint8 pixels, C = ${C}, median of ${ROUNDS} (end to end, host arrays in, counts out)`,
@@ -207,7 +286,16 @@ const rows: { name: string; run: () => Promise<ConfusionMatrix> }[] = [
     run: () => computeConfusionMatrix(T, P, { numClasses: C, backend: "workers", pool }),
   },
   {
-    name: "webgpu (WGSL)",
+    name: "webgpu (WGSL, baseline kernel)",
+    run: () =>
+      computeConfusionMatrix(T, P, {
+        numClasses: C,
+        backend: "webgpu",
+        webgpu: baseline ?? undefined,
+      }),
+  },
+  {
+    name: "webgpu (WGSL, private histograms)",
     run: () => computeConfusionMatrix(T, P, { numClasses: C, backend: "webgpu", webgpu: gpu }),
   },
 ];
@@ -237,13 +325,14 @@ for (const row of rows) {
 }
 pool.close();
 gpu.destroy();
+baseline?.destroy();
 
-// ---------------------------------------------------------------- 3. tfjs-webgpu, last
+// ---------------------------------------------------------------- 4. tfjs-webgpu, last
 // On an H200 (2026-11-28) the single-cell check (2^24 + 5 identical pixels, float32 bincount in
 // chunks of 2^22) gave no answer within six minutes, although random labels of the same size
-// were counted exactly in 9 s. These stages therefore run after everything else. Each has a time
-// limit, but the limit only helps when the stuck work yields to the event loop: on the H200 it
-// did not, and the run ended at the outer `timeout` of the command. Run it under one.
+// were counted exactly in 9 s. tfjs-webgpu now counts with "matMul" (no atomics); float32
+// bincount is refused. These stages still run last, each with a time limit, which only helps
+// when stuck work yields to the event loop: run the check under an outer `timeout` too.
 const TFJS_LIMIT = Number(values["tfjs-timeout"]) * 1000;
 async function limited<T>(what: string, work: () => Promise<T>): Promise<T | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -266,30 +355,29 @@ if (tfWebgpu) {
   const refM = new ConfusionMatrix(C).update(t, p).counts();
   const s = performance.now();
   const got = await limited(
-    `throughput, iid ${M} px (chunks 2^24)`,
-    () =>
-      computeConfusionMatrix(t, p, { numClasses: C, backend: "tfjs-webgpu", chunkPixels: 2 ** 24 }),
+    `throughput, iid ${M} px (matMul, default chunks)`,
+    () => computeConfusionMatrix(t, p, { numClasses: C, backend: "tfjs-webgpu" }),
   );
   if (got !== undefined) {
     const same = got.counts().every((v, i) => v === refM[i]);
     if (!same) failures++;
     const sec = (performance.now() - s) / 1000;
     say(
-      `| throughput, iid (chunks 2^24): ${
+      `| throughput, iid (matMul, default chunks): ${
         (M / sec / 1e6).toFixed(1)
       } Mpx/s | tfjs-webgpu | ${M} | ${same ? "exact" : "MISMATCH"} | ${sec.toFixed(2)} s |`,
     );
   }
-  await limited("cell 2^24 + 5 (float32 chunks of 2^22)", async () => {
+  await limited("cell 2^24 + 5 (matMul, float32 chunks)", async () => {
     const n = 2 ** 24 + 5;
     const z = new Uint8Array(n);
     const expected = new Array(C * C).fill(0);
     expected[0] = n;
-    await exact("cell 2^24 + 5 (float32 chunks of 2^22)", "tfjs-webgpu", z, z, {}, expected);
+    await exact("cell 2^24 + 5 (matMul, float32 chunks)", "tfjs-webgpu", z, z, {}, expected);
     return true;
   });
 }
-// ---------------------------------------------------------------- 4. raw tfjs-webgpu int32 ops
+// ---------------------------------------------------------------- 5. raw tfjs-webgpu int32 ops
 if (tfWebgpu) {
   await limited("raw tfjs-webgpu ops", async () => {
     say("");
@@ -319,18 +407,8 @@ if (tfWebgpu) {
           bcOk ? "correct" : `WRONG (bin 0 = ${bc[0]}, expected ${ref[0]})`
         }`,
       );
-      const nf = 2 ** 24 + 5;
-      const ones = tf.bincount(
-        tf.tensor1d(new Int32Array(nf), "int32"),
-        tf.tensor1d(new Float32Array(nf).fill(1), "float32"),
-        1,
-      );
-      say(
-        `  tf.bincount float32 weights, 2^24 + 5 ones: ${
-          (await ones.data())[0]
-        } (exact would be ${nf})`,
-      );
-      tf.dispose([cmT, idx, ones]);
+      // (no float32 bincount on one busy bin here: that is the op that hung)
+      tf.dispose([cmT, idx]);
     } catch (e) {
       say(`  error: ${String(e).slice(0, 200)}`);
     }
