@@ -19,8 +19,10 @@
  * Counting: the argmax is always taken on the model's tfjs backend. With `"host"` (default) it is
  * downloaded (int32) and counted image by image with the core's `ConfusionMatrix`. With `"tfjs"`
  * the per-image confusion matrices are counted there too, with one `tf.bincount` per batch
- * (int32 counts on cpu and wasm, exact up to 2^31 - 1 per cell; float32 elsewhere, refused for
- * images of more than 2^24 pixels), every image's counts checked to add up to its pixel count,
+ * on cpu and wasm, int32 counts, exact up to 2^31 - 1 per cell; elsewhere (webgpu) one float32
+ * one-hot `matMul` per batch instead, since tfjs-webgpu's float32 bincount did not finish on a busy
+ * bin (exact to 2^24, so images of more than 2^24 pixels are refused; batches of more than 2^26
+ * one-hot values are counted on the host), every image's counts checked to add up to its pixel count,
  * and only C x C counts per image come back. Both give the same integers or throw. The host is
  * the default because it was never slower. On the cpu backend the two took about the same time
  * (64 images of 128 x 128, 21 classes, batches of 16, third round on a shared 2-core machine:
@@ -29,7 +31,8 @@
  * model on the GPU: 32 images of 64 x 64 with random labels over 21 classes, 107 ms on the host
  * and 127 ms with `"tfjs"` (second round), identical counts; 32 images of 256 x 256 whose
  * pixels all fall in one cell, 587 ms and 2556 ms: tfjs-webgpu's float32 bincount serialises on
- * a busy bin, and segmentation masks, mostly background, make busy bins.
+ * a busy bin, and segmentation masks, mostly background, make busy bins (measured with bincount;
+ * the `matMul` count that replaced it has not been measured on a GPU).
  *
  * tfjs is imported lazily (by {@linkcode exactIoUCallback} and {@linkcode evaluateExactIoU}), so
  * importing this module costs nothing.
@@ -226,6 +229,8 @@ function checkOptions(options: ExactIoUOptions): Checked {
 
 /** Bins of one tfjs bincount call beyond which counting moves to the host (memory, int32 ids). */
 const MAX_DEVICE_BINS = 2 ** 24;
+/** One-hot values of one float32 matMul count (webgpu) beyond which counting moves to the host. */
+const MAX_DEVICE_ONE_HOT = 2 ** 26;
 
 async function evaluateLabels(
   tf: Tf,
@@ -286,7 +291,8 @@ async function evaluateLabels(
           }; refusing an argmax that depends on the backend`,
         );
       }
-      const tables = o.where === "tfjs" && b * K <= MAX_DEVICE_BINS
+      const tables = o.where === "tfjs" && b * K <= MAX_DEVICE_BINS &&
+          (deviceCountDtype(tf) === "int32" || b * P * (2 * C + 1) <= MAX_DEVICE_ONE_HOT)
         ? await countOnDevice(tf, argmax, labels, policy.ignoreIndex, start, b, P, C)
         : hostTables(await argmax.data() as Int32Array, labels, o.counting, start, b, P, C);
       const batch = new ConfusionMatrix(C, o.counting);
@@ -345,6 +351,19 @@ async function countOnDevice(
     }
   }
   const counts = tf.tidy(() => {
+    if (dtype === "float32") {
+      // webgpu: no float32 bincount (its compare-exchange loop per pixel did not finish on a busy
+      // bin); per image, cast(oneHot(true row))^T x cast(oneHot(argmax)): (C + 1) x C, partial
+      // sums integers <= P <= 2^24, exact. Row codes are the offsets above, less the image base.
+      const rows = tf.tensor2d(
+        codes.map((v, j) => (v - Math.floor(j / P) * K) / C),
+        [b, P],
+        "int32",
+      );
+      const oneT = tf.cast(tf.oneHot(rows, C + 1), "float32");
+      const oneP = tf.cast(tf.oneHot(tf.reshape(argmax, [b, P]), C), "float32");
+      return tf.reshape(tf.matMul(oneT, oneP, true, false), [b * K]);
+    }
     const idx = tf.add(tf.tensor1d(codes, "int32"), argmax) as import("@tensorflow/tfjs").Tensor1D;
     return tf.bincount(idx, tf.tensor1d([], dtype), b * K);
   });

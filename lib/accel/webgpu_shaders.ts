@@ -17,8 +17,19 @@
  */
 import type { PairCoding } from "./pair_table.ts";
 
-/** Threads per workgroup of both kernels. */
-export const WEBGPU_WORKGROUP = 256;
+/**
+ * Threads per workgroup of both kernels.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { WEBGPU_WORKGROUP, webGpuShader } from "./webgpu_shaders.ts";
+ * import { pairCoding } from "./pair_table.ts";
+ * const wgsl = webGpuShader(pairCoding(2, [])!, "u8", "u8");
+ * assert.ok(wgsl.includes(`@workgroup_size(${WEBGPU_WORKGROUP})`));
+ * ```
+ */
+export const WEBGPU_WORKGROUP: number = 256;
 
 /** Label kinds the kernels read: `Uint8Array`, `Uint16Array`, `Int32Array`. */
 export type WebGpuLabelKind = "u8" | "u16" | "i32";

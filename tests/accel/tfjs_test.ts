@@ -126,3 +126,56 @@ for (const backend of ["cpu", "webgpu"] as const) {
     },
   });
 }
+
+Deno.test({
+  name:
+    'evaluateExactIoU on webgpu, counting "tfjs" (float32 matMul) equals "host": random and one busy cell',
+  ignore: !works.webgpu,
+  fn: async () => {
+    const { evaluateExactIoU } = await import("../../lib/accel/tfjs_callback.ts");
+    const tf = await loadTfjs("webgpu");
+    try {
+      // a 1x1 convolution that copies its 3 input channels: the argmax is the largest channel
+      const model = tf.sequential({
+        layers: [tf.layers.conv2d({
+          inputShape: [8, 8, 3],
+          filters: 3,
+          kernelSize: 1,
+          useBias: false,
+          weights: [tf.tensor4d([1, 0, 0, 0, 1, 0, 0, 0, 1], [1, 1, 3, 3])],
+        })],
+      });
+      const N = 5, P = 64;
+      const xs = new Float32Array(N * P * 3), ys = new Int32Array(N * P);
+      let s = 12345;
+      for (let i = 0; i < N * P; i++) {
+        s = (s * 1103515245 + 12345) >>> 0;
+        xs[i * 3 + (s % 3)] = 1; // predicted class s % 3
+        ys[i] = (s >>> 8) % 4 === 3 ? 255 : (s >>> 8) % 3; // ignore 255 a quarter of the time
+      }
+      for (
+        const [x, y] of [[xs, ys], [
+          new Float32Array(N * P * 3).fill(0).map((_, j) => j % 3 === 1 ? 1 : 0),
+          new Int32Array(N * P).fill(1),
+        ]] as const
+      ) {
+        const xt = tf.tensor4d(x, [N, 8, 8, 3]);
+        const opts = { numClasses: 3, ignoreIndex: 255, batchSize: 2 };
+        const host = await evaluateExactIoU(model, xt, y, { ...opts, counting: "host" });
+        const dev = await evaluateExactIoU(model, xt, y, { ...opts, counting: "tfjs" });
+        assert.deepEqual(dev.stats.toJSON(), host.stats.toJSON());
+        xt.dispose();
+      }
+      // the one-cell case by hand: every pixel is the pair (1, 1)
+      const one = await evaluateExactIoU(
+        model,
+        tf.tensor4d(new Float32Array(N * P * 3).map((_, j) => (j % 3 === 1 ? 1 : 0)), [N, 8, 8, 3]),
+        new Int32Array(N * P).fill(1),
+        { numClasses: 3, counting: "tfjs" },
+      );
+      assert.equal(one.stats.toJSON().confusionMatrix.counts[1][1], N * P);
+    } finally {
+      await tf.setBackend("cpu");
+    }
+  },
+});
