@@ -60,7 +60,7 @@ export interface ComputeOptions extends CountingOptions {
   pool?: WorkerPool;
   /** `"webgpu"`: a counter to reuse (it stays open). */
   webgpu?: WebGpuCounter;
-  /** tfjs backends: counting op (default `"bincount"`). */
+  /** tfjs backends: counting op (default `"matMul"` on tfjs-webgpu, `"bincount"` elsewhere). */
   tfjsMethod?: TfjsMethod;
   /** tfjs backends: pixels per tfjs call (default 2^22). */
   chunkPixels?: number;
