@@ -3,7 +3,7 @@
 # 64 MiB of working tree: node_modules (over 500 MB) cannot travel, so this writes .gpu_check/ with
 #   deno.gz                     the Deno binary from node_modules (95 MB, about 45 MB gzipped)
 #   gpu_check.js                tools/gpu_check.ts bundled with lib/ and tfjs (about 2 MB)
-#   backend_workers_worker.ts   the workers' entry, bundled (the bundle loads it by relative URL)
+#   workers_worker.ts           the workers' entry, bundled (the bundle loads it by relative URL)
 #   run.sh                      unpacks deno, runs the check, and if no adapter is found retries
 #                               once with the NVIDIA Vulkan/EGL driver files named explicitly
 # Then run on the device (carry [".gpu_check", ".gl"]; .gl = the Vulkan/EGL loader debs of the
@@ -18,7 +18,7 @@ out=.gpu_check
 rm -rf "$out"
 mkdir -p "$out"
 "$DENO" bundle --platform deno --minify -o "$out/gpu_check.js" tools/gpu_check.ts
-"$DENO" bundle --platform deno -o "$out/backend_workers_worker.ts" lib/accel/workers_worker.ts
+"$DENO" bundle --platform deno -o "$out/workers_worker.ts" lib/accel/workers_worker.ts
 bin=$(find node_modules/.deno -path '*@deno/linux-x64-glibc/deno' -type f | head -n 1)
 gzip -6 -c "$bin" >"$out/deno.gz"
 cat >"$out/run.sh" <<'RUN'
