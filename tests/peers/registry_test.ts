@@ -84,3 +84,19 @@ Deno.test("runProfiles: torchmetrics MeanIoU takes the batch size and says so", 
     rows.filter((r) => r.name !== "torchmetrics-meaniou").map((r) => [r.name, r.value]);
   assert.deepEqual(other(runProfiles(stats, { batchSize: 1 })), other(runProfiles(stats)));
 });
+
+Deno.test("docs/libraries.md's profile table lists every profile as the registry does", () => {
+  const doc = Deno.readTextFileSync(new URL("../../docs/libraries.md", import.meta.url));
+  const section = doc.split("\n## Profiles\n")[1].split("\n## ")[0];
+  const rows = new Map<string, string[]>();
+  for (const line of section.split("\n")) {
+    const m = line.match(/^\| `([a-z0-9.-]+)` +\|(.*)\|$/);
+    if (m) rows.set(m[1], m[2].split("|").map((c) => c.trim()));
+  }
+  for (const p of PROFILES) {
+    const row = rows.get(p.name);
+    assert.ok(row, `${p.name} missing from the table`);
+    assert.deepEqual(row, [p.library, p.versions, p.description, p.checkedAgainst], p.name);
+  }
+  assert.equal(rows.size, PROFILES.length);
+});
