@@ -7,4 +7,5 @@
 export * from "./display.ts";
 export * from "./table.ts";
 export * from "./plot.ts";
+export * from "./charts.ts";
 export * from "./plotly_library.ts";

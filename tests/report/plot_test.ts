@@ -1,15 +1,13 @@
 import assert from "node:assert/strict";
 import {
-  bars,
   escapeScriptText,
   Figure,
   FIGURE_ATTRIBUTE,
-  heatmap,
   jsonForScript,
-  lines,
   PLOTLY_MIME,
   plotlyLibrary,
 } from "../../lib/report/plot.ts";
+import { bars, heatmap, lines } from "../../lib/report/charts.ts";
 import { JUPYTER_DISPLAY } from "../../lib/report/display.ts";
 
 /** The script bodies of an HTML fragment, cut where a browser would cut them (first `</script`). */
