@@ -25,14 +25,16 @@ import { SegmentationStats } from "../lib/core/segmentation_stats.ts";
 import {
   torchmetricsBinaryJaccardIndex,
   torchmetricsConfusionMatrix,
-  torchmetricsIoUPerImageClass,
   torchmetricsJaccardIndex,
   torchmetricsJaccardPerClass,
+  type TorchmetricsZeroDivision,
+} from "../lib/peers/torchmetrics.ts";
+import {
+  torchmetricsIoUPerImageClass,
   torchmetricsMeanIoU,
   torchmetricsMeanIoUPerClass,
   torchmetricsMeanIoUPerImage,
-  type TorchmetricsZeroDivision,
-} from "../lib/peers/torchmetrics.ts";
+} from "../lib/peers/torchmetrics_meaniou.ts";
 import {
   torchmetricsMultilabelJaccardIndex,
   torchmetricsMultilabelJaccardPerLabel,

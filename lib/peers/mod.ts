@@ -8,6 +8,7 @@
 
 export * from "./registry.ts";
 export * from "./torchmetrics.ts";
+export * from "./torchmetrics_meaniou.ts";
 export * from "./torchmetrics_multilabel.ts";
 export * from "./torchmetrics_onehot.ts";
 export * from "./sklearn.ts";

@@ -22,7 +22,8 @@ import { mmsegMeanIoU } from "./mmseg.ts";
 import { monaiMeanIoU } from "./monai.ts";
 import { SklearnError, sklearnJaccardScore } from "./sklearn.ts";
 import { smpIoUScore } from "./smp.ts";
-import { torchmetricsJaccardIndex, torchmetricsMeanIoU } from "./torchmetrics.ts";
+import { torchmetricsJaccardIndex } from "./torchmetrics.ts";
+import { torchmetricsMeanIoU } from "./torchmetrics_meaniou.ts";
 
 /** One library's definition of mean IoU, as a function of the exact state. */
 export interface Profile {

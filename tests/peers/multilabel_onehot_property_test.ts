@@ -17,9 +17,11 @@ import { SegmentationStats } from "../../lib/core/segmentation_stats.ts";
 import {
   torchmetricsJaccardIndex,
   torchmetricsJaccardPerClass,
+} from "../../lib/peers/torchmetrics.ts";
+import {
   torchmetricsMeanIoU,
   torchmetricsMeanIoUPerClass,
-} from "../../lib/peers/torchmetrics.ts";
+} from "../../lib/peers/torchmetrics_meaniou.ts";
 import {
   torchmetricsMultilabelJaccard,
   torchmetricsMultilabelJaccardPerLabelOf,

@@ -20,7 +20,7 @@ import {
   torchmetricsMeanIoU,
   torchmetricsMeanIoUPerClass,
   torchmetricsMeanIoUPerImage,
-} from "../../lib/peers/torchmetrics.ts";
+} from "../../lib/peers/torchmetrics_meaniou.ts";
 
 const f32 = Math.fround;
 const C = 5;
