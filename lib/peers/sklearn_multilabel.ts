@@ -19,6 +19,7 @@ import {
   type SklearnWarning,
   type SklearnZeroDivision,
 } from "./sklearn.ts";
+import { zeroValue } from "./_sklearn_shared.ts";
 
 /** Options of the multilabel `jaccard_score` profiles. */
 export interface SklearnMultilabelOptions {
@@ -36,15 +37,7 @@ export interface SklearnMultilabelOptions {
 }
 
 function zeroOf(zd: SklearnZeroDivision | undefined): number {
-  const z = zd ?? "warn";
-  if (z === "warn" || z === 0) return 0;
-  if (z === 1) return 1;
-  const shown = typeof z === "string" ? `'${z}'` : String(z);
-  throw new SklearnError(
-    "InvalidParameterError",
-    "The 'zero_division' parameter of jaccard_score must be a float among {0, 1} or a str " +
-      `among {'warn'}. Got ${shown} instead.`,
-  );
+  return zeroValue(zd ?? "warn");
 }
 
 function warn(
