@@ -8,7 +8,7 @@
  */
 
 import { checkLabelArray, type CountingPolicy, type LabelArray } from "./labels.ts";
-import { histogramUint8 } from "./uint8_histogram.ts";
+import { histogramUint8, uint8Kernel } from "./uint8_histogram.ts";
 
 export { histogramUint8, uint8Kernel } from "./uint8_histogram.ts";
 
@@ -78,13 +78,16 @@ export function countPairs(
 }
 
 /**
- * Uint8 fast path: a 256 x 256 histogram of raw pairs with no branch in the hot loop, read four
- * labels per 32-bit load; the policy is applied afterwards to the 65,536 bins, not per pixel.
- * Folding the bins costs about as much as counting 2^16 pixels, so small inputs take the
- * generic loop instead.
+ * Uint8 fast path: a 256 x 256 histogram of raw pairs with no branch in the hot loop; the policy
+ * is applied afterwards to the bins, not per pixel. The WebAssembly kernel says which bins it
+ * may have touched (true and predicted labels up to the largest seen), so only those are read:
+ * for 19 classes and an ignore label 255, 256 x 19 bins. The JavaScript kernel does not, and
+ * reading all 65,536 bins costs about as much as counting 2^16 pixels, so without WebAssembly
+ * smaller inputs take the generic loop instead.
  */
 function countUint8(policy: CountingPolicy, yTrue: Uint8Array, yPred: Uint8Array): PairCounts {
-  if (yTrue.length < 65536) return countGeneric(policy, yTrue, yPred);
+  const smallest = uint8Kernel() === "wasm-simd" ? 4096 : 65536;
+  if (yTrue.length < smallest) return countGeneric(policy, yTrue, yPred);
   const C = policy.numClasses;
   const counts = new Float64Array(C * C);
   const missed = new Float64Array(C);
@@ -92,12 +95,15 @@ function countUint8(policy: CountingPolicy, yTrue: Uint8Array, yPred: Uint8Array
   scratch ??= new Uint32Array(65536);
   const hist = scratch;
   for (let start = 0; start < yTrue.length; start += CHUNK) {
-    histogramUint8(yTrue, yPred, start, Math.min(yTrue.length, start + CHUNK), hist);
+    const bounds = histogramUint8(yTrue, yPred, start, Math.min(yTrue.length, start + CHUNK), hist);
+    const rows = (bounds >> 8) + 1;
+    const columns = (bounds & 255) + 1;
     let rejected = false;
-    // Read and clear every bin, so the shared scratch histogram is zero again afterwards.
-    for (let t = 0; t < 256; t++) {
+    // Read and clear every bin that may hold a count, so the shared scratch histogram is zero
+    // again afterwards.
+    for (let t = 0; t < rows; t++) {
       const kind = kinds[t];
-      for (let p = 0; p < 256; p++) {
+      for (let p = 0; p < columns; p++) {
         const k = (t << 8) | p;
         const n = hist[k];
         if (n === 0) continue;

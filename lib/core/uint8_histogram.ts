@@ -17,6 +17,13 @@
  * SIMD is missing, and for fewer pixels, a JavaScript loop reads four labels per 32-bit load.
  * Both are exact; `tests/core/pair_counts_test.ts` checks them against a plain loop.
  *
+ * The kernel also keeps the largest true and predicted label it counted, and folds only the bins
+ * below them: for a small image (65,536 pixels of 19 classes, say) that is a few thousand bins
+ * instead of 65,536, which cost more than counting the pixels. The return value passes these
+ * bounds on, so that the caller reads only those bins too: every pair counted in this call has
+ * `yTrue[i] <= ret >> 8` and `yPred[i] <= (ret & 255)`. The JavaScript kernel returns 65535
+ * (no bound).
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -25,11 +32,12 @@
  * const yTrue = new Uint8Array(n).map((_, i) => i % 3);
  * const yPred = new Uint8Array(n).map((_, i) => (i % 3 === 2 ? 1 : i % 3));
  * const hist = new Uint32Array(65536);
- * histogramUint8(yTrue, yPred, 0, n, hist);
+ * const bounds = histogramUint8(yTrue, yPred, 0, n, hist);
  * assert.equal(hist[(0 << 8) | 0], 3334);
  * assert.equal(hist[(1 << 8) | 1], 3333);
  * assert.equal(hist[(2 << 8) | 1], 3333);
  * assert.equal(hist.reduce((a, b) => a + b), n);
+ * assert.equal(bounds, (2 << 8) | 1); // the largest labels: true 2, predicted 1
  * ```
  *
  * @param yTrue True labels.
@@ -37,6 +45,8 @@
  * @param start First index.
  * @param end One past the last index.
  * @param hist The histogram to add to.
+ * @returns `(largest true label << 8) | largest predicted label` among the pairs counted, or
+ *   65535 where not tracked (the JavaScript kernel)
  */
 export function histogramUint8(
   yTrue: Uint8Array,
@@ -44,13 +54,14 @@ export function histogramUint8(
   start: number,
   end: number,
   hist: Uint32Array,
-): void {
+): number {
   const kernel = end - start >= WASM_MIN_PIXELS ? wasmKernel() : null;
   if (kernel === null) {
     histogramUint8Js(yTrue, yPred, start, end, hist);
-    return;
+    return 65535;
   }
   const { countRuns, countPlain, fold, bytes, plane0 } = kernel;
+  bytes.fill(0, WASM_MAX_AT, WASM_MAX_AT + 32);
   let i = start;
   // Copy blocks into the module's memory (cheap next to counting: a tenth of the time), count
   // whole 16-pixel groups there, and the last few pixels here. Label maps are mostly runs, and
@@ -70,16 +81,36 @@ export function histogramUint8(
     }
     i += len;
   }
-  for (; i < end; i++) hist[(yTrue[i] << 8) | yPred[i]]++;
-  fold();
-  // Leaves the module's histogram all zero for the next call.
-  for (let k = 0; k < 65536; k++) {
-    const n = plane0[k];
-    if (n !== 0) {
-      hist[k] += n;
-      plane0[k] = 0;
+  // the largest labels the kernel saw: 16 lanes each, kept in its memory
+  let maxTrue = 0;
+  let maxPred = 0;
+  for (let k = 0; k < 16; k++) {
+    if (bytes[WASM_MAX_AT + k] > maxTrue) maxTrue = bytes[WASM_MAX_AT + k];
+    if (bytes[WASM_MAX_AT + 16 + k] > maxPred) maxPred = bytes[WASM_MAX_AT + 16 + k];
+  }
+  // the bins they span (the tail's pixels below are added to `hist` directly)
+  const rows = maxTrue + 1;
+  const columns = maxPred + 1;
+  for (; i < end; i++) {
+    const t = yTrue[i];
+    const p = yPred[i];
+    hist[(t << 8) | p]++;
+    if (t > maxTrue) maxTrue = t;
+    if (p > maxPred) maxPred = p;
+  }
+  fold(rows, columns);
+  // Leaves the module's histogram all zero for the next call: no bin outside these rows and
+  // columns was touched.
+  for (let t = 0; t < rows; t++) {
+    for (let k = t << 8, last = k + columns; k < last; k++) {
+      const n = plane0[k];
+      if (n !== 0) {
+        hist[k] += n;
+        plane0[k] = 0;
+      }
     }
   }
+  return (maxTrue << 8) | maxPred;
 }
 
 /**
@@ -138,7 +169,8 @@ function histogramUint8Js(
 // ---------------------------------------------------------------------------------------------
 // The WebAssembly kernel. Memory layout (bytes):
 //   [0, 4 * PLANE)          four u32 sub-histograms of 65,536 bins, PLANE bytes apart;
-//   [TRUE_AT, +BLOCK)       a block of true labels;  [PRED_AT, +BLOCK) the predicted labels.
+//   [TRUE_AT, +BLOCK)       a block of true labels;  [PRED_AT, +BLOCK) the predicted labels;
+//   [MAX_AT, +32)           the lane-wise largest true labels (16 bytes), then predicted ones.
 // Pixel j of each group of four goes to sub-histogram j, so that runs of one pair (the common
 // case in label maps) do not make every increment wait for the store of the one before. The
 // planes are 256 KiB plus 1,088 bytes apart: at exactly 256 KiB the four counters of a bin would
@@ -150,18 +182,23 @@ const WASM_PLANE = 262144 + 1088;
 const WASM_BLOCK = 65536;
 const WASM_TRUE_AT = 4 * WASM_PLANE;
 const WASM_PRED_AT = WASM_TRUE_AT + WASM_BLOCK;
-const WASM_PAGES = Math.ceil((WASM_PRED_AT + WASM_BLOCK) / 65536);
+const WASM_MAX_AT = WASM_PRED_AT + WASM_BLOCK;
+const WASM_PAGES = Math.ceil((WASM_MAX_AT + 32) / 65536);
 
 interface WasmKernel {
   /**
    * Counts `n` (a multiple of 16) pairs from `t` and `p` into the sub-histograms; a group of 16
-   * equal pairs is one addition of 16. Returns how many groups were such runs.
+   * equal pairs is one addition of 16. Returns how many groups were such runs. Keeps the
+   * lane-wise largest labels at `MAX_AT`.
    */
   countRuns: (t: number, p: number, n: number) => number;
   /** The same without looking for runs (a tenth faster where there are none). */
   countPlain: (t: number, p: number, n: number) => number;
-  /** Sums the four sub-histograms into the first and zeroes the other three. */
-  fold: () => void;
+  /**
+   * Sums the four sub-histograms into the first over the bins of true labels below `rows` and
+   * predicted labels below `columns`, and zeroes those bins of the other three.
+   */
+  fold: (rows: number, columns: number) => void;
   bytes: Uint8Array;
   /** The first sub-histogram, where `fold` leaves the sums. */
   plane0: Uint32Array;
@@ -238,18 +275,20 @@ function wasmModuleBytes(): Uint8Array<ArrayBuffer> {
   const load = (offset: number) => [0x28, 2, ...uleb(offset)]; // i32.load align=4
   const store = (offset: number) => [0x36, 2, ...uleb(offset)]; // i32.store align=4
   const v128Load = (offset: number) => simd(0x00, 0, ...uleb(offset));
-  const v128Store = simd(0x0b, 0, 0);
+  const v128Store = (offset: number) => simd(0x0b, 0, ...uleb(offset));
+  const V128_ZERO = simd(0x0c, ...new Array(16).fill(0)); // v128.const 0
   const shuffle = (lanes: number[]) => simd(0x0d, ...lanes); // i8x16.shuffle
   const EXTEND_LOW_U16 = simd(0xa9), EXTEND_HIGH_U16 = simd(0xaa); // i32x4.extend_*_i16x8_u
   const I32X4_SHL = simd(0xab), I32X4_ADD = simd(0xae), I8X16_EQ = simd(0x23);
-  const V128_AND = simd(0x4e), ALL_TRUE = simd(0x63);
+  const V128_AND = simd(0x4e), ALL_TRUE = simd(0x63), MAX_U8 = simd(0x79); // i8x16.max_u
   const extract32 = (lane: number) => simd(0x1b, lane); // i32x4.extract_lane
   const extract8 = (lane: number) => simd(0x16, lane); // i8x16.extract_lane_u
   const BLOCK = [0x02, 0x40], LOOP = [0x03, 0x40], IF = [0x04, 0x40], ELSE = 0x05, END = 0x0b;
   const BR = 0x0c, BR_IF = 0x0d;
 
-  // count(t, p, n); locals: 3 i, 4 vt, 5 vp, 6 lo, 7 hi, 8 addresses, 9 address, 10 runs
-  const [T, P, N, I, VT, VP, LO, HI, W, A, R] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  // count(t, p, n); locals: 3 i, 4 vt, 5 vp, 6 lo, 7 hi, 8 addresses, 9 address, 10 runs,
+  // 11 and 12 the lane-wise largest true and predicted labels
+  const [T, P, N, I, VT, VP, LO, HI, W, A, R, MT, MP] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
   // mem[address + offset] += 1 for lane `lane` of the four addresses in W
   const increment = (lane: number) => [
     ...get(W),
@@ -287,11 +326,15 @@ function wasmModuleBytes(): Uint8Array<ArrayBuffer> {
   // count(t, p, n) -> groups counted as runs; with `runs` false the run test is left out
   // deno-fmt-ignore
   const count = (runs: boolean) => [
+    ...i32(0), ...v128Load(WASM_MAX_AT), ...set(MT), // the largest labels so far
+    ...i32(0), ...v128Load(WASM_MAX_AT + 16), ...set(MP),
     ...BLOCK,
     ...LOOP,
     ...get(I), ...get(N), GE_U, BR_IF, 1, // while (i < n) {
-    ...get(P), ...get(I), ADD, ...v128Load(0), ...set(VP), // vp = p[i .. i + 16)
-    ...get(T), ...get(I), ADD, ...v128Load(0), ...set(VT), // vt = t[i .. i + 16)
+    ...get(P), ...get(I), ADD, ...v128Load(0), ...tee(VP), // vp = p[i .. i + 16)
+    ...get(MP), ...MAX_U8, ...set(MP),
+    ...get(T), ...get(I), ADD, ...v128Load(0), ...tee(VT), // vt = t[i .. i + 16)
+    ...get(MT), ...MAX_U8, ...set(MT),
     ...(runs ? [
       // if all 16 true labels are equal and all 16 predictions too (a run): one += 16
       ...get(VT), ...get(VT), ...get(VT), ...broadcast0, ...I8X16_EQ, // vt == splat(vt[0])
@@ -308,27 +351,39 @@ function wasmModuleBytes(): Uint8Array<ArrayBuffer> {
     ...get(I), ...i32(16), ADD, ...set(I), BR, 0, // i += 16 }
     END,
     END,
+    ...i32(0), ...get(MT), ...v128Store(WASM_MAX_AT),
+    ...i32(0), ...get(MP), ...v128Store(WASM_MAX_AT + 16),
     ...get(R),
     END,
   ];
-  // fold(); local 0: k. plane0[k..k+4) += the other planes' bins, 4 bins at a time, then zero
-  // the other three planes (memory.fill)
-  const K = 0;
+  // fold(rows, columns); locals: 2 t, 3 k (byte address of a bin), 4 the row's end. For each
+  // true label t < rows: plane0[t][0 .. columns) += the other planes' bins, 4 bins at a time (up
+  // to 3 bins past `columns`, all zero), which are then zeroed
+  const [ROWS, COLUMNS, TL, K, ROW_END] = [0, 1, 2, 3, 4];
   // deno-fmt-ignore
   const fold = [
     ...BLOCK,
     ...LOOP,
-    ...get(K), ...i32(262144), GE_U, BR_IF, 1, // while (k < 65536 * 4) {
+    ...get(TL), ...get(ROWS), GE_U, BR_IF, 1, // for (t = 0; t < rows; t++) {
+    ...get(TL), ...i32(10), SHL, ...tee(K), ...get(COLUMNS), ...i32(2), SHL, ADD, ...set(ROW_END),
+    ...BLOCK,
+    ...LOOP,
+    ...get(K), ...get(ROW_END), GE_U, BR_IF, 1, // for (k = t * 1024; k < end; k += 16) {
     ...get(K),
     ...get(K), ...v128Load(0),
     ...get(K), ...v128Load(WASM_PLANE), ...I32X4_ADD,
     ...get(K), ...v128Load(2 * WASM_PLANE), ...I32X4_ADD,
     ...get(K), ...v128Load(3 * WASM_PLANE), ...I32X4_ADD,
-    ...v128Store,
-    ...get(K), ...i32(16), ADD, ...set(K), BR, 0, // k += 16 }
+    ...v128Store(0),
+    ...get(K), ...V128_ZERO, ...v128Store(WASM_PLANE),
+    ...get(K), ...V128_ZERO, ...v128Store(2 * WASM_PLANE),
+    ...get(K), ...V128_ZERO, ...v128Store(3 * WASM_PLANE),
+    ...get(K), ...i32(16), ADD, ...set(K), BR, 0, // }
     END,
     END,
-    ...i32(WASM_PLANE), ...i32(0), ...i32(3 * WASM_PLANE), 0xfc, ...uleb(11), 0, // memory.fill
+    ...get(TL), ...i32(1), ADD, ...set(TL), BR, 0, // }
+    END,
+    END,
     END,
   ];
   const body = (locals: number[][], code: number[]) => {
@@ -337,8 +392,8 @@ function wasmModuleBytes(): Uint8Array<ArrayBuffer> {
   };
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0], // "\0asm", version 1
-    // types: (i32 i32 i32) -> i32, () -> ()
-    ...section(1, vec([[0x60, 3, I32, I32, I32, 1, I32], [0x60, 0, 0]])),
+    // types: (i32 i32 i32) -> i32, (i32 i32) -> ()
+    ...section(1, vec([[0x60, 3, I32, I32, I32, 1, I32], [0x60, 2, I32, I32, 0]])),
     ...section(3, vec([[0], [0], [1]])), // functions: countRuns, countPlain, fold
     ...section(5, vec([[0, ...uleb(WASM_PAGES)]])), // memory
     ...section(
@@ -353,9 +408,9 @@ function wasmModuleBytes(): Uint8Array<ArrayBuffer> {
     ...section(
       10,
       vec([
-        body([[1, I32], [5, V128], [2, I32]], count(true)),
-        body([[1, I32], [5, V128], [2, I32]], count(false)),
-        body([[1, I32]], fold),
+        body([[1, I32], [5, V128], [2, I32], [2, V128]], count(true)),
+        body([[1, I32], [5, V128], [2, I32], [2, V128]], count(false)),
+        body([[3, I32]], fold),
       ]),
     ),
   ]);

@@ -55,23 +55,30 @@ Deno.test("pair_counts: histogramUint8 equals a plain loop (random, runs, offset
       fc.integer({ min: 0, max: 7 }), // byte offset of yTrue's view in its buffer
       fc.integer({ min: 0, max: 7 }), // byte offset of yPred's view
       fc.constantFrom(2, 21, 256), // alphabet
+      fc.constantFrom(2, 21, 256), // alphabet of the predictions that disagree
       fc.constantFrom(1, 3, 40, 5000), // longest run
       fc.integer({ min: 1, max: 2 ** 31 }),
-      (n, start, cut, offT, offP, alphabet, maxRun, seed) => {
+      (n, start, cut, offT, offP, alphabet, alphabetP, maxRun, seed) => {
         const t = new Uint8Array(n + 8).subarray(offT, offT + n);
         const p = new Uint8Array(n + 8).subarray(offP, offP + n);
         t.set(runLabels(n, alphabet, maxRun, seed));
         // predictions: the true label in runs, other labels elsewhere
-        const other = runLabels(n, alphabet, maxRun, seed ^ 0x5bd1e995);
+        const other = runLabels(n, alphabetP, maxRun, seed ^ 0x5bd1e995);
         const agree = runLabels(n, 2, maxRun, seed + 17);
         for (let i = 0; i < n; i++) p[i] = agree[i] === 1 ? t[i] : other[i];
         const s = Math.min(start, n), e = Math.max(s, n - cut);
         const hist = new Uint32Array(65536);
         hist[7] = 5; // adds to what is there
-        histogramUint8(t, p, s, e, hist);
+        const bounds = histogramUint8(t, p, s, e, hist);
         const expected = referenceHistogram(t, p, s, e);
         expected[7] += 5;
         assertSameHistogram(hist, expected, `n ${n} [${s}, ${e}) offsets ${offT}/${offP}`);
+        // the bounds are the largest labels counted (65535: none kept, below 4,096 pixels)
+        if (e - s >= 4096) {
+          let maxT = 0, maxP = 0;
+          for (let i = s; i < e; i++) maxT = Math.max(maxT, t[i]), maxP = Math.max(maxP, p[i]);
+          assert.equal(bounds, (maxT << 8) | maxP, "bounds");
+        } else assert.equal(bounds, 65535);
         // and the kernel's own histogram is left clean: a second call counts from zero
         const again = new Uint32Array(65536);
         histogramUint8(t, p, s, e, again);
@@ -125,4 +132,24 @@ Deno.test("pair_counts: countPairs on uint8 labels equals a plain loop under eac
     ),
     { numRuns: 60 },
   );
+});
+
+Deno.test("pair_counts: after wide labels, a call with narrow ones reads no stale bin", () => {
+  // The kernel folds and clears only the bins below the largest labels of each call; a call
+  // with every label value, then one with small labels, then one with the ignore label 255
+  // only in y_true, each against a plain loop.
+  const n = 70000;
+  const cases: [number, number][] = [[256, 256], [19, 19], [3, 200], [256, 2], [19, 19]];
+  for (const [alphabetT, alphabetP] of cases) {
+    const t = runLabels(n, alphabetT, 3, alphabetT * 7919 + alphabetP);
+    const p = runLabels(n, alphabetP, 3, alphabetP * 104729 + alphabetT);
+    if (alphabetT === 19) { for (let i = 0; i < n; i += 10) t[i] = 255; }
+    const hist = new Uint32Array(65536);
+    histogramUint8(t, p, 0, n, hist);
+    assertSameHistogram(
+      hist,
+      referenceHistogram(t, p, 0, n),
+      `labels < ${alphabetT}, ${alphabetP}`,
+    );
+  }
 });
