@@ -22,6 +22,8 @@
  * model's do. PNGs are written by fast-png (palette, 8 bits, no filter, as Pillow writes mode P).
  *
  * Run: deno run -A bench/real_workload.ts [--pairs 60] [--rounds 3] [--kinds png,npy]
+ *   [--size 2048x1024] [--classes 19] [--png palette|gray8|gray16] (other sizes, class counts
+ *   and PNG kinds: palette-indexed, 8-bit and 16-bit grayscale)
  *   [--jobs N[,N...]] (passed to the CLI as --jobs; leave out where the CLI has no such flag)
  *   [--baseline OTHER/cli.ts] (also times another checkout's CLI, e.g. an older commit's, from
  *   `git archive COMMIT | tar -x -C DIR` with DIR/node_modules linked to this one's)
@@ -44,10 +46,26 @@ const { values } = parseArgs({
     jobs: { type: "string" },
     baseline: { type: "string" },
     keep: { type: "boolean", default: false },
+    size: { type: "string", default: "2048x1024" },
+    classes: { type: "string", default: "19" },
+    png: { type: "string", default: "palette" },
   },
 });
 const PAIRS = Number(values.pairs), ROUNDS = Number(values.rounds);
-const W = 2048, H = 1024, C = 19, IGNORE = 255;
+const [W, H] = values.size!.split("x").map(Number);
+const C = Number(values.classes), IGNORE = 255;
+const PNG_KIND = values.png as "palette" | "gray8" | "gray16";
+if (!(W % 8 === 0 && H % 8 === 0 && W > 0 && H > 0)) {
+  throw new RangeError(`Expected --size WxH with W and H multiples of 8, but found ${values.size}`);
+}
+if (!(Number.isInteger(C) && C >= 2 && C <= 255)) {
+  throw new RangeError(
+    `Expected --classes to be an integer in [2, 255], but found ${values.classes}`,
+  );
+}
+if (!["palette", "gray8", "gray16"].includes(PNG_KIND)) {
+  throw new RangeError(`Expected --png to be palette, gray8 or gray16, but found ${values.png}`);
+}
 const kinds = values.kinds!.split(",") as ("png" | "npy")[];
 const jobsList = values.jobs === undefined ? [undefined] : values.jobs.split(",");
 const repo = new URL("..", import.meta.url).pathname;
@@ -123,7 +141,11 @@ async function writeFolders(dir: string): Promise<void> {
     const name = `frankfurt_${String(i).padStart(6, "0")}_000019`;
     for (const [side, data] of [["gt", truth], ["pred", pred]] as const) {
       if (kinds.includes("png")) {
-        const png = encode({ width: W, height: H, channels: 1, depth: 8, data, palette });
+        const png = PNG_KIND === "palette"
+          ? encode({ width: W, height: H, channels: 1, depth: 8, data, palette })
+          : PNG_KIND === "gray8"
+          ? encode({ width: W, height: H, channels: 1, depth: 8, data })
+          : encode({ width: W, height: H, channels: 1, depth: 16, data: Uint16Array.from(data) });
         await Deno.writeFile(`${dir}/png/${side}/${name}.png`, png);
       }
       if (kinds.includes("npy")) {
@@ -232,7 +254,8 @@ try {
   const t0 = performance.now();
   await writeFolders(dir);
   console.log(
-    `${PAIRS} pairs of ${W} x ${H} label maps (${C} classes + ${IGNORE}), ${kinds.join(" and ")}` +
+    `${PAIRS} pairs of ${W} x ${H} label maps (${C} classes + ${IGNORE}; PNG ${PNG_KIND}), ` +
+      `${kinds.join(" and ")}` +
       ` folders written in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${ROUNDS} rounds`,
   );
   if (pythonWhy !== null) console.log(`Python loop: not run (${pythonWhy})`);
