@@ -153,3 +153,42 @@ Deno.test("pair_counts: after wide labels, a call with narrow ones reads no stal
     );
   }
 });
+
+Deno.test("pair_counts: uint16 and mixed labels count as the generic loop does, errors too", () => {
+  // The slot-table path (uint16 masks) against the same labels as plain number arrays, which
+  // take the generic loop: counts, missed pixels, and the same first error.
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 30000 }),
+      fc.constantFrom(2, 19, 150, 254),
+      fc.constantFrom("error", "drop", "miss") as fc.Arbitrary<"error" | "drop" | "miss">,
+      fc.constantFrom([255], [65535], [0], [3, 300], []),
+      fc.constantFrom("u16/u16", "u16/u8", "u8/u16"),
+      fc.integer({ min: 0, max: 3 }), // out-of-range labels: none, in y_pred, in y_true, both
+      fc.integer({ min: 1, max: 2 ** 31 }),
+      (n, C, outOfRange, ignoreIndex, kinds, bad, seed) => {
+        const t16 = Uint16Array.from(runLabels(n, C, 300, seed));
+        const p16 = Uint16Array.from(runLabels(n, C, 300, seed + 1));
+        for (let i = 0; i < n; i += 97) t16[i] = ignoreIndex[0] ?? 1;
+        // out-of-range labels from C itself up, and the largest each array type holds
+        const outside = (i: number, max: number) => i % 4 === 3 ? max : Math.min(C + (i % 3), max);
+        const pMax = kinds === "u16/u8" ? 255 : 65535, tMax = kinds === "u8/u16" ? 255 : 65535;
+        if (bad & 1) { for (let i = 5; i < n; i += 1001) p16[i] = outside(i, pMax); }
+        if (bad & 2) { for (let i = 7; i < n; i += 1503) t16[i] = outside(i, tMax); }
+        const t = kinds === "u8/u16" ? Uint8Array.from(t16) : t16;
+        const p = kinds === "u16/u8" ? Uint8Array.from(p16) : p16;
+        const policy = countingPolicy(C, { ignoreIndex, outOfRange });
+        const run = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+          try {
+            const r = countPairs(policy, a as Uint16Array, b as Uint16Array);
+            return { counts: [...r.counts], missed: [...r.missed] };
+          } catch (e) {
+            return { error: (e as Error).message };
+          }
+        };
+        assert.deepEqual(run(t, p), run(Array.from(t), Array.from(p)));
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
