@@ -97,6 +97,21 @@ function multiRowSum(
 /** PyTorch `row_sum`: four interleaved partial sums (ilp factor 4), then combined. */
 function rowSum(get: (i: number) => number, size: number, round: Rounding): number {
   const sizeIlp = Math.floor(size / 4);
+  if (sizeIlp < 16) {
+    // Below multiRowSum's smallest level step (16) its cascade never runs: each partial sum
+    // adds its values in order, then the three empty levels, which changes nothing (a sum that
+    // starts at +0 is never -0, and x + 0 is x). The same additions as below, without
+    // allocating: most rows summed here are short (one image's classes).
+    let p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+    for (let i = 0; i < sizeIlp; i++) {
+      p0 = round(p0 + get(i * 4));
+      p1 = round(p1 + get(i * 4 + 1));
+      p2 = round(p2 + get(i * 4 + 2));
+      p3 = round(p3 + get(i * 4 + 3));
+    }
+    for (let i = sizeIlp * 4; i < size; i++) p0 = round(p0 + get(i));
+    return round(round(round(p0 + p1) + p2) + p3);
+  }
   const partial = multiRowSum((i, k) => get(i * 4 + k), 4, sizeIlp, round);
   for (let i = sizeIlp * 4; i < size; i++) partial[0] = round(partial[0] + get(i));
   for (let k = 1; k < 4; k++) partial[0] = round(partial[0] + partial[k]);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { numpySum, torchColumnSums32, torchRowSums32, torchSum32 } from "../../mod.ts";
 
 // The orders themselves are checked against real torch and NumPy through the goldens
@@ -78,4 +79,66 @@ Deno.test("torch orders match real torch 2.13 sums (tests/fixtures/torch_sums.js
   // they are not plain left-to-right sums (the test would not catch a wrong order otherwise)
   const leftToRight = (v: number[]) => v.reduce((a, b) => Math.fround(a + Math.fround(b)), 0);
   assert.ok(fixture.vectors.some((v) => leftToRight(v.values) !== v.sum));
+});
+
+Deno.test("torchSum32 equals a direct port of PyTorch's cascade sum, short rows included", () => {
+  // A second, literal port of aten's `multi_row_sum` / `row_sum` / vectorised sum (float32
+  // accumulators), with no shortcut for short rows: the module skips the cascade below its
+  // smallest level step, which must not change a bit.
+  const f = Math.fround;
+  const multiRowSum = (get: (i: number, k: number) => number, nrows: number, size: number) => {
+    const levelPower = Math.max(4, Math.floor((size <= 1 ? 0 : Math.ceil(Math.log2(size))) / 4));
+    const step = 2 ** levelPower;
+    const acc = [0, 1, 2, 3].map(() => new Array<number>(nrows).fill(0));
+    let i = 0;
+    while (i + step <= size) {
+      for (let j = 0; j < step; j++, i++) {
+        for (let k = 0; k < nrows; k++) acc[0][k] = f(acc[0][k] + get(i, k));
+      }
+      for (let j = 1; j < 4; j++) {
+        for (let k = 0; k < nrows; k++) {
+          (acc[j][k] = f(acc[j][k] + acc[j - 1][k])), (acc[j - 1][k] = 0);
+        }
+        if (Math.floor(i / 2 ** (j * levelPower)) % step !== 0) break;
+      }
+    }
+    for (; i < size; i++) for (let k = 0; k < nrows; k++) acc[0][k] = f(acc[0][k] + get(i, k));
+    for (let j = 1; j < 4; j++) {
+      for (let k = 0; k < nrows; k++) acc[0][k] = f(acc[0][k] + acc[j][k]);
+    }
+    return acc[0];
+  };
+  const rowSum = (get: (i: number) => number, size: number) => {
+    const ilp = Math.floor(size / 4);
+    const p = multiRowSum((i, k) => get(i * 4 + k), 4, ilp);
+    for (let i = ilp * 4; i < size; i++) p[0] = f(p[0] + get(i));
+    return f(f(f(p[0] + p[1]) + p[2]) + p[3]);
+  };
+  const sum = (x: Float32Array) => {
+    const n = x.length;
+    if (n < 8) return rowSum((i) => x[i], n);
+    const vec = Math.floor(n / 8);
+    const lanes = Array.from({ length: 8 }, (_, l) => rowSum((v) => x[v * 8 + l], vec));
+    let total = 0;
+    for (let k = vec * 8; k < n; k++) total = f(total + x[k]);
+    for (const lane of lanes) total = f(total + lane);
+    return total;
+  };
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 1200 }),
+      fc.integer({ min: 1, max: 2 ** 31 }),
+      (n, seed) => {
+        // large and small magnitudes mixed, signs too, so that the order shows in the last bits
+        let s = seed;
+        const next = () => (s = (s * 1103515245 + 12345) >>> 0);
+        const x = Float32Array.from({ length: n }, () => {
+          const r = next();
+          return (r % 7 === 0 ? 2 ** 24 : 1) * ((r >>> 8) % 1000) / 7 * (r % 3 === 0 ? -1 : 1);
+        });
+        assert.ok(Object.is(torchSum32(x), sum(x)), `n ${n}`);
+      },
+    ),
+    { numRuns: 400 },
+  );
 });
