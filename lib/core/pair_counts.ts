@@ -98,7 +98,7 @@ function countUint8(policy: CountingPolicy, yTrue: Uint8Array, yPred: Uint8Array
   const C = policy.numClasses;
   const counts = new Float64Array(C * C);
   const missed = new Float64Array(C);
-  const kinds = Array.from({ length: 256 }, (_, t) => trueKind(policy, t));
+  const kinds = uint8Kinds(policy);
   scratch ??= new Uint32Array(65536);
   const hist = scratch;
   for (let start = 0; start < yTrue.length; start += CHUNK) {
@@ -133,6 +133,22 @@ function countUint8(policy: CountingPolicy, yTrue: Uint8Array, yPred: Uint8Array
 /** Reused across calls (counting is synchronous); always left all zero. */
 let scratch: Uint32Array | undefined;
 
+/** What each policy table depends on: outOfRange is applied after counting, not in them. */
+function policyKey(policy: CountingPolicy): string {
+  return `${policy.numClasses} ${policy.ignoreIndex.join(",")}`;
+}
+
+/** What each uint8 true label is under the policy last seen (one table for a whole folder). */
+let kindTable: { key: string; kinds: TrueKind[] } | undefined;
+
+function uint8Kinds(policy: CountingPolicy): TrueKind[] {
+  const key = policyKey(policy);
+  if (kindTable?.key !== key) {
+    kindTable = { key, kinds: Array.from({ length: 256 }, (_, t) => trueKind(policy, t)) };
+  }
+  return kindTable.kinds;
+}
+
 // The slot tables below have (C + 2)^2 cells; up to 254 classes that is at most 65,536.
 const MAX_SLOT_CLASSES = 254;
 
@@ -157,7 +173,7 @@ function countSlots(
 ): PairCounts {
   const C = policy.numClasses;
   const S = C + 2, IGNORED = C, OUT = C + 1;
-  const key = `${C} ${policy.ignoreIndex.join(",")}`; // outOfRange is applied afterwards
+  const key = policyKey(policy);
   if (slotTables?.key !== key) {
     const trueRow = new Uint32Array(65536);
     const predSlot = new Uint32Array(65536);
