@@ -10,7 +10,10 @@ import { InputError } from "./input_error.ts";
 import { FileReads, regularFileOrFail } from "./_files.ts";
 import { decodeNpy, type NpyData, NpyFormatError } from "./npy.ts";
 import { NpyFile } from "./npy_file.ts";
-import { decodePngMask } from "./png.ts";
+
+// The PNG decoder inflates with node:zlib, whose first import costs 35-40 ms (Deno's Node.js
+// layer starts): it is loaded with the first PNG file, so that `.npy` folders do not pay it.
+let pngDecoder: Promise<typeof import("./png.ts")> | undefined;
 
 /**
  * Files up to this many bytes are read whole by default; bigger stacks are streamed image by
@@ -130,6 +133,8 @@ async function openSource(
   const size = regularFileOrFail(path).size;
   if (lower.endsWith(".png")) {
     // a PNG always holds labels: the axis applies to .npy scores only
+    pngDecoder ??= import("./png.ts");
+    const { decodePngMask } = await pngDecoder;
     const mask = decodePngMask(await reads.read(path), path, {
       // the PNG decoder takes at most 2^31
       maxPixels: maxPixels === undefined ? undefined : Math.min(maxPixels, 2 ** 31),
