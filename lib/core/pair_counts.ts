@@ -96,9 +96,8 @@ function countUint8(policy: CountingPolicy, yTrue: Uint8Array, yPred: Uint8Array
   const smallest = uint8Kernel() === "wasm-simd" ? 4096 : 65536;
   if (yTrue.length < smallest) return countGeneric(policy, yTrue, yPred);
   const C = policy.numClasses;
-  const counts = new Float64Array(C * C);
-  const missed = new Float64Array(C);
-  const kinds = uint8Kinds(policy);
+  const { kinds } = policyTables(policy);
+  const out = { counts: new Float64Array(C * C), missed: new Float64Array(C) };
   scratch ??= new Uint32Array(65536);
   const hist = scratch;
   for (let start = 0; start < yTrue.length; start += CHUNK) {
@@ -115,50 +114,61 @@ function countUint8(policy: CountingPolicy, yTrue: Uint8Array, yPred: Uint8Array
         const n = hist[k];
         if (n === 0) continue;
         hist[k] = 0;
-        if (kind === "ignored") continue;
-        if (kind === "out") {
-          if (policy.outOfRange !== "drop") rejected = true;
-          continue;
-        }
-        if (p < C) counts[t * C + p] += n;
-        else if (policy.outOfRange === "miss") missed[t] += n;
-        else if (policy.outOfRange === "error") rejected = true;
+        if (!addBin(policy, kind, t, p, n, out)) rejected = true;
       }
     }
     if (rejected) throw badLabel(policy, yTrue, yPred);
   }
-  return { counts, missed, weighted: false };
+  return { ...out, weighted: false };
 }
 
 /** Reused across calls (counting is synchronous); always left all zero. */
 let scratch: Uint32Array | undefined;
 
-/** What each policy table depends on: outOfRange is applied after counting, not in them. */
-function policyKey(policy: CountingPolicy): string {
-  return `${policy.numClasses} ${policy.ignoreIndex.join(",")}`;
+/**
+ * Lookup tables of a policy: what each uint8 true label is, and, built on first use by the
+ * uint16 path, the slot of every uint16 value as a true label (times C + 2) and as a
+ * prediction. Kept for the policy last seen: a folder of masks counts image after image under one
+ * policy (each image with a policy object of its own), and the uint16 tables take about as long
+ * to fill as 2^17 pixels take to count. outOfRange is applied after counting, so it is not part
+ * of the key.
+ */
+let tables:
+  | { key: string; kinds: TrueKind[]; trueRow?: Uint32Array; predSlot?: Uint32Array }
+  | undefined;
+
+function policyTables(policy: CountingPolicy): NonNullable<typeof tables> {
+  const key = `${policy.numClasses} ${policy.ignoreIndex.join(",")}`;
+  if (tables?.key !== key) {
+    tables = { key, kinds: Array.from({ length: 256 }, (_, t) => trueKind(policy, t)) };
+  }
+  return tables;
 }
 
-/** What each uint8 true label is under the policy last seen (one table for a whole folder). */
-let kindTable: { key: string; kinds: TrueKind[] } | undefined;
-
-function uint8Kinds(policy: CountingPolicy): TrueKind[] {
-  const key = policyKey(policy);
-  if (kindTable?.key !== key) {
-    kindTable = { key, kinds: Array.from({ length: 256 }, (_, t) => trueKind(policy, t)) };
-  }
-  return kindTable.kinds;
+/**
+ * Adds `n` pixels of the pair (t, p) to `out` under the policy, `kind` being what t is; returns
+ * false where the policy refuses them. The fast paths count pairs first and apply this rule to
+ * each non-empty bin afterwards; `classifyPair` is the same rule for one pixel.
+ */
+function addBin(
+  policy: CountingPolicy,
+  kind: TrueKind,
+  t: number,
+  p: number,
+  n: number,
+  out: { counts: Float64Array; missed: Float64Array },
+): boolean {
+  if (kind === "ignored") return true;
+  if (kind === "out") return policy.outOfRange === "drop";
+  const C = policy.numClasses;
+  if (p < C) out.counts[t * C + p] += n;
+  else if (policy.outOfRange === "miss") out.missed[t] += n;
+  else if (policy.outOfRange === "error") return false;
+  return true;
 }
 
 // The slot tables below have (C + 2)^2 cells; up to 254 classes that is at most 65,536.
 const MAX_SLOT_CLASSES = 254;
-
-/**
- * The slot of every uint16 value, as a true label (times C + 2) and as a prediction, for the
- * policy last seen (`key`): a folder of masks counts image after image under one policy, each
- * image with a policy object of its own, and the tables take about as long to fill as 2^17
- * pixels take to count.
- */
-let slotTables: { key: string; trueRow: Uint32Array; predSlot: Uint32Array } | undefined;
 
 /**
  * uint16 labels (16-bit PNG masks), or uint16 with uint8: each label goes through a table to its
@@ -173,39 +183,33 @@ function countSlots(
 ): PairCounts {
   const C = policy.numClasses;
   const S = C + 2, IGNORED = C, OUT = C + 1;
-  const key = policyKey(policy);
-  if (slotTables?.key !== key) {
-    const trueRow = new Uint32Array(65536);
-    const predSlot = new Uint32Array(65536);
+  const cached = policyTables(policy);
+  if (cached.trueRow === undefined || cached.predSlot === undefined) {
+    cached.trueRow = new Uint32Array(65536);
+    cached.predSlot = new Uint32Array(65536);
     for (let v = 0; v < 65536; v++) {
       const kind = trueKind(policy, v);
-      trueRow[v] = (kind === "class" ? v : kind === "ignored" ? IGNORED : OUT) * S;
-      predSlot[v] = v < C ? v : OUT;
+      cached.trueRow[v] = (kind === "class" ? v : kind === "ignored" ? IGNORED : OUT) * S;
+      cached.predSlot[v] = v < C ? v : OUT;
     }
-    slotTables = { key, trueRow, predSlot };
   }
-  const { trueRow, predSlot } = slotTables;
+  const { trueRow, predSlot } = cached;
   const table = new Float64Array(S * S);
   if (yTrue instanceof Uint16Array && yPred instanceof Uint16Array) {
     slotPairs16(yTrue, yPred, trueRow, predSlot, table);
   } else slotPairs(yTrue, yPred, trueRow, predSlot, table);
-  const counts = new Float64Array(C * C);
-  const missed = new Float64Array(C);
+  const out = { counts: new Float64Array(C * C), missed: new Float64Array(C) };
   let rejected = false;
   for (let t = 0; t < S; t++) {
-    if (t === IGNORED) continue;
+    // slot t is class t, "ignored" or "out"; a prediction slot is class p or "out" (p >= C)
+    const kind: TrueKind = t === IGNORED ? "ignored" : t === OUT ? "out" : "class";
     for (let p = 0; p < S; p++) {
       const n = table[t * S + p];
-      if (n === 0) continue;
-      if (t === OUT) {
-        if (policy.outOfRange !== "drop") rejected = true;
-      } else if (p < C) counts[t * C + p] += n;
-      else if (policy.outOfRange === "miss") missed[t] += n;
-      else if (policy.outOfRange === "error") rejected = true;
+      if (n !== 0 && !addBin(policy, kind, t, p, n, out)) rejected = true;
     }
   }
   if (rejected) throw badLabel(policy, yTrue, yPred);
-  return { counts, missed, weighted: false };
+  return { ...out, weighted: false };
 }
 
 type TrueKind = "class" | "ignored" | "out";
